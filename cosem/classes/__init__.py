@@ -1,0 +1,1 @@
+"""COSEM interface classes: each module builds ``CosemObject`` values for one class family."""

@@ -1,0 +1,268 @@
+"""The ``vmeter`` command line: a registry of sub-commands built on argparse.
+
+To add a sub-command, append a ``Command`` to ``COMMANDS``; to add an option to ``vmeter run``,
+add it in ``add_run_arguments`` (and read it in ``run_command``). Exit codes: 0 ok,
+2 usage or configuration error (one clear line, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from display.text import render_line
+from emulator.config import (
+    KINDS,
+    ConfigError,
+    LoadConfig,
+    MeterConfig,
+    default_config_text,
+    load_config,
+    parse_instant,
+    parse_until,
+)
+from firmware.errors import FirmwareError
+from firmware.rules.localtime import to_local
+from hal.lcd import LcdState
+from headend.cli import configure_headend, headend_command
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """A command-line mistake reported as one line with exit code 2."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """One sub-command: ``configure`` adds its arguments, ``handler`` runs it (exit code)."""
+
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    handler: Callable[[argparse.Namespace], int]
+
+
+# -- vmeter run ------------------------------------------------------------------------------
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``vmeter run``; each can also come from the configuration file (the
+    command line wins)."""
+    parser.add_argument("--config", metavar="FILE", type=Path, help="meter configuration (YAML)")
+    parser.add_argument(
+        "--state", metavar="DIR", type=Path, help="state directory (NVM); kept across runs"
+    )
+    pace = parser.add_mutually_exclusive_group()
+    pace.add_argument(
+        "--speed", metavar="N", type=float, help="run at N times real time (default 1)"
+    )
+    pace.add_argument(
+        "--instant", action="store_true", default=None, help="jump from event to event"
+    )
+    parser.add_argument(
+        "--start", metavar="ISO", help="start time (ISO; no offset = Brussels); default now"
+    )
+    parser.add_argument(
+        "--until", metavar="ISO|+DUR", help="stop at this time or after +1d, +6h, +30m, +90s"
+    )
+    load = parser.add_mutually_exclusive_group()
+    load.add_argument("--load", metavar="FILE", type=Path, help="CSV of 15-minute load values")
+    load.add_argument(
+        "--load-watts", metavar="N", type=int, help="constant net load in W (negative = export)"
+    )
+    tcp = parser.add_mutually_exclusive_group()
+    tcp.add_argument(
+        "--tcp", metavar="HOST:PORT", help="COSEM TCP wrapper server (default 127.0.0.1:4059)"
+    )
+    tcp.add_argument("--no-tcp", action="store_true", help="no COSEM TCP server")
+    parser.add_argument(
+        "--trace", metavar="FILE|-", help="write each COSEM frame, hex and decoded, to FILE or -"
+    )
+    parser.add_argument(
+        "--serial",
+        metavar="DEVICE|pty",
+        help="optical port (IEC 62056-21 mode C/E, HDLC) on DEVICE, or on a new pty (its path "
+        "is printed)",
+    )
+    parser.add_argument("--tcp-hdlc", metavar="HOST:PORT", help="HDLC frames over TCP")
+    parser.add_argument(
+        "--mqtt",
+        metavar="URL|embedded[:PORT]",
+        help="DLMS over MQTT: a broker (mqtt://user:pass@host:port, mqtts://..?ca=FILE) or an "
+        "embedded one on 127.0.0.1",
+    )
+
+
+def config_from_args(args: argparse.Namespace) -> MeterConfig:
+    """The configuration file (or defaults) with the command-line options applied."""
+    config = load_config(args.config) if args.config else MeterConfig()
+    run = config.run
+    if args.state is not None:
+        run = replace(run, state=args.state)
+    if args.speed is not None:
+        if args.speed <= 0:
+            raise ConfigError("--speed must be positive")
+        run = replace(run, speed=args.speed, instant=False)
+    if args.instant:
+        run = replace(run, instant=True)
+    if args.start is not None:
+        run = replace(run, start=parse_instant(args.start))
+    if args.until is not None:
+        run = replace(run, until=parse_until(args.until))
+    load = config.load
+    if args.load is not None:
+        load = LoadConfig(watts=None, csv=args.load)
+    elif args.load_watts is not None:
+        load = LoadConfig(watts=args.load_watts)
+    communication = config.communication
+    if args.tcp is not None:
+        communication = replace(communication, tcp=args.tcp)
+    elif args.no_tcp:
+        communication = replace(communication, tcp=None)
+    if args.serial is not None:
+        communication = replace(communication, serial=args.serial)
+    if args.mqtt is not None:
+        communication = replace(communication, mqtt=args.mqtt)
+    return replace(config, run=run, load=load, communication=communication)
+
+
+def print_lcd(moment: datetime, state: LcdState) -> None:
+    """Print one LCD change with the local time."""
+    print(f"{to_local(moment):%Y-%m-%d %H:%M:%S %Z}  {render_line(state)}", flush=True)
+
+
+def print_stderr(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from emulator.runtime import VirtualMeter
+
+    config = config_from_args(args)
+    if config.run.instant and config.run.until is None:
+        raise ConfigError("--instant needs --until (or run.until in the file)")
+    virtual = VirtualMeter(config, config.run, on_lcd=print_lcd)
+    if config.communication.serial is not None or args.tcp_hdlc is not None:
+        from emulator.serial_service import start_serial_services
+
+        start_serial_services(virtual, config, args.tcp_hdlc, announce=print_stderr)
+    try:
+        if config.communication.mqtt is not None:
+            from emulator.mqtt_service import run_cli as run_mqtt
+
+            run_mqtt(virtual, config, config.communication.mqtt, args.trace)
+        elif config.communication.tcp is None:
+            asyncio.run(virtual.run())
+        else:
+            from emulator.tcp_service import run_cli
+
+            run_cli(virtual, config, config.communication.tcp, args.trace)
+    except KeyboardInterrupt:
+        virtual.shutdown()  # no-op when the run loop already saved
+        print("stopped; state saved", file=sys.stderr)
+    return EXIT_OK
+
+
+# -- vmeter config init ----------------------------------------------------------------------
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="config_action", metavar="ACTION", required=True)
+    init = actions.add_parser(
+        "init",
+        help="write a documented default configuration",
+        description="Write a documented default meter configuration (YAML).",
+    )
+    init.add_argument("--kind", choices=KINDS, default="electricity", help="meter kind")
+    init.add_argument(
+        "--output", "-o", metavar="FILE", type=Path, help="file to write (default: stdout)"
+    )
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+
+def config_command(args: argparse.Namespace) -> int:
+    text = default_config_text(args.kind)
+    if args.output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    if args.output.exists() and not args.force:
+        raise UsageError(f"{args.output} exists; use --force to overwrite it")
+    try:
+        args.output.write_text(text)
+    except OSError as error:
+        raise UsageError(f"{args.output}: {error.strerror}") from error
+    print(f"wrote {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+# -- vmeter demo -----------------------------------------------------------------------------
+
+
+def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--start", metavar="ISO", default="2026-11-27T00:00", help="day to simulate (Brussels)"
+    )
+
+
+def demo_command(args: argparse.Namespace) -> int:
+    from emulator.demo import run_demo
+
+    run_demo(parse_instant(args.start))
+    return EXIT_OK
+
+
+COMMANDS: list[Command] = [
+    Command("run", "run one virtual meter, printing LCD changes", add_run_arguments, run_command),
+    Command("config", "meter configuration files", add_config_arguments, config_command),
+    Command(
+        "demo",
+        "simulate one day at high speed, printing the LCD and a summary",
+        add_demo_arguments,
+        demo_command,
+    ),
+    Command("headend", "talk to a meter as the head-end", configure_headend, headend_command),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vmeter",
+        description="A virtual Belgian-style smart meter (electricity now; gas, prepayment, "
+        "DLMS/COSEM and the head-end as they arrive).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        sub_parser = sub.add_parser(command.name, help=command.help, description=command.help)
+        command.configure(sub_parser)
+        sub_parser.set_defaults(handler=command.handler)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except (ConfigError, FirmwareError, UsageError) as error:
+        print(f"vmeter: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:  # before a meter was running: nothing to save
+        print("vmeter: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # output piped into `head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

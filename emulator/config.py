@@ -1,0 +1,488 @@
+"""The meter configuration file (YAML) -> ``MeterConfig``.
+
+``default_config_text(kind)`` is the documented default ``vmeter config init`` writes. Parsing
+walks the YAML node tree so every error names its line; unknown keys are errors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from firmware.rules.localtime import BRUSSELS
+from firmware.rules.tariff import TariffCalendar
+from firmware.settings import DisplaySettings, Identity, MeterSettings
+from hal.frontend import ConstantLoad, DailySchedule, LoadModel, PowerReading, csv_load
+
+KINDS = ("electricity", "gas", "budget")
+PREPAYMENT_MODES = ("none", "central", "meter")
+DURATION = re.compile(r"^\+(\d+)([smhdw])$")
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+class ConfigError(Exception):
+    """A bad configuration (file or command line); the message names the line when known."""
+
+
+@dataclass(frozen=True)
+class SecurityConfig:
+    reader_password: str = "12345678"  # client 17, LLS
+    management_password: str = "00000000"  # client 1, LLS
+    token_key: str = "00" * 16
+    authentication_key: str = "00" * 16
+    encryption_key: str = "00" * 16
+    system_title: str = "564D540000000001"
+
+
+@dataclass(frozen=True)
+class CommunicationConfig:
+    tcp: str | None = "127.0.0.1:4059"
+    hdlc_physical_address: int = 17
+    serial: str | None = None
+    mqtt: str | None = None
+
+
+@dataclass(frozen=True)
+class LoadConfig:
+    """Exactly one of: constant ``watts`` (negative = export), a daily ``schedule`` of
+    (local time, watts), or a ``csv`` of 15-minute values."""
+
+    watts: int | None = 500
+    schedule: tuple[tuple[time, int], ...] | None = None
+    csv: Path | None = None
+
+    def build(self) -> LoadModel:
+        """The hal load model; raises ``ConfigError`` for an unreadable CSV."""
+        if self.csv is not None:
+            try:
+                return csv_load(self.csv)
+            except ValueError as error:
+                raise ConfigError(str(error)) from error
+        if self.schedule is not None:
+            return DailySchedule(self.schedule, BRUSSELS)
+        return ConstantLoad(PowerReading.from_net(self.watts or 0))
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """``vmeter run`` options; the command line overrides them."""
+
+    state: Path | None = None
+    speed: float = 1.0
+    instant: bool = False
+    start: datetime | None = None
+    until: datetime | timedelta | None = None
+
+
+@dataclass(frozen=True)
+class MeterConfig:
+    kind: str = "electricity"
+    prepayment_mode: str = "central"
+    meter: MeterSettings = field(default_factory=MeterSettings)
+    security: SecurityConfig = field(default_factory=SecurityConfig)
+    communication: CommunicationConfig = field(default_factory=CommunicationConfig)
+    load: LoadConfig = field(default_factory=LoadConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+
+
+# -- the default file -------------------------------------------------------------------------
+
+_KIND_DEFAULTS = {
+    "electricity": ("central", "[1.8.1, 1.8.2, 2.8.1, 2.8.2, tariff]"),
+    "gas": ("central", "[1.8.1]"),
+    "budget": ("meter", "[1.8.1, 1.8.2, 2.8.1, 2.8.2, tariff]"),
+}
+
+
+def default_config_text(kind: str = "electricity") -> str:
+    """The documented default configuration for a meter of ``kind``."""
+    if kind not in KINDS:
+        raise ConfigError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    prepayment, items = _KIND_DEFAULTS[kind]
+    return f"""\
+# vmeter meter configuration ({kind}). Every key is optional; unknown keys are errors.
+kind: {kind}                 # electricity | gas | budget
+
+identity:
+  serial_number: "VM0000000001"
+  ean: "541448860000000018"        # 18 digits; top-up reference = its last 13 (rule P6)
+  logical_device_name: "VMT0000000000001"
+
+communication:
+  tcp: "127.0.0.1:4059"            # COSEM server over the TCP wrapper; null = off
+  hdlc_physical_address: 17        # HDLC server physical address (16..16383)
+  serial: null                     # serial device for HDLC/optical, e.g. /dev/ttyUSB0
+  mqtt: null                       # head-end broker, e.g. "127.0.0.1:1883"
+
+security:
+  reader_password: "12345678"      # client 17, low-level security
+  management_password: "00000000"  # client 1, low-level security
+  # Keys for later features, 16 bytes hex; replace these placeholders.
+  token_key: "00000000000000000000000000000000"
+  authentication_key: "00000000000000000000000000000000"
+  encryption_key: "00000000000000000000000000000000"
+  system_title: "564D540000000001" # 8 bytes hex
+
+prepayment:
+  mode: {prepayment}                 # none | central (head-end keeps the balance) | meter
+
+disconnect_control:
+  control_mode: 3                  # 0..6 (COSEM class 70); 3 = rule M1
+  max_current_a: 40                # per phase; above it the breaker trips (rule E9)
+
+tariff:                            # local time, Europe/Brussels (rules E2, M7)
+  offpeak_start: "22:00"           # quote times: YAML reads 22:00 as a number
+  offpeak_end: "07:00"
+  weekend_offpeak: true            # Friday offpeak_start to Monday offpeak_end
+  single_rate: false               # true: everything counts as peak (1.8.1 / 2.8.1)
+
+display:                           # rules E5, E6: test screen first, then these in order
+  items: {items}
+  scroll_seconds: 10               # auto-scroll of the indexes; 0 = off
+  backlight_seconds: 30
+  reconnect_hold_seconds: 5        # button hold that reconnects when ready (rule E8)
+
+load:                              # one of: watts, schedule, csv
+  watts: 500                       # constant net power; negative = export
+  # schedule: [["07:00", 800], ["09:00", 200], ["18:00", 1500], ["23:00", 150]]
+  # csv: load.csv                  # rows: ISO timestamp, import W[, export W], 15 minutes each
+
+run:                               # defaults for `vmeter run` (the command line wins)
+  state: null                      # state directory; null = no persistence
+  speed: 1                         # N x real time
+  instant: false                   # true: jump from event to event
+  start: null                      # ISO date-time; null = now
+  until: null                      # ISO date-time or +1d, +6h, +30m; null = forever
+"""
+
+
+# -- parsing ------------------------------------------------------------------------------------
+
+
+def load_config(path: Path) -> MeterConfig:
+    """Read and check a configuration file; raises ``ConfigError``."""
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise ConfigError(f"{path}: {error.strerror}") from error
+    return parse_config(text, str(path), base=path.parent)
+
+
+def parse_config(text: str, source: str = "<config>", base: Path | None = None) -> MeterConfig:
+    """Parse configuration text; relative paths (load.csv) are taken from ``base``."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise ConfigError(f"{source}{line}: not valid YAML ({problem})") from error
+    finally:
+        loader.dispose()
+    if root is None:
+        return MeterConfig()
+    reader = _Reader(yaml.SafeLoader(""), source, base or Path.cwd())
+    return reader.meter_config(root)
+
+
+class _Reader:
+    """Walks YAML nodes into config dataclasses, reporting errors with line numbers."""
+
+    def __init__(self, loader: yaml.SafeLoader, source: str, base: Path) -> None:
+        self._loader = loader
+        self._source = source
+        self._base = base
+
+    def error(self, node: yaml.Node, message: str) -> ConfigError:
+        return ConfigError(f"{self._source}:{node.start_mark.line + 1}: {message}")
+
+    def mapping(self, node: yaml.Node, name: str) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        if not isinstance(node, yaml.MappingNode):
+            raise self.error(node, f"{name} must be a mapping of keys to values")
+        entries: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key_node, value_node in node.value:
+            key = str(self._loader.construct_object(key_node))
+            if key in entries:
+                raise self.error(key_node, f"{name}: duplicate key {key!r}")
+            entries[key] = (key_node, value_node)
+        return entries
+
+    def section(
+        self, node: yaml.Node, name: str, fields: dict[str, Callable[[yaml.Node], Any]]
+    ) -> dict[str, Any]:
+        """The checked values of a mapping whose keys must all be in ``fields``."""
+        values: dict[str, Any] = {}
+        for key, (key_node, value_node) in self.mapping(node, name).items():
+            if key not in fields:
+                known = ", ".join(fields)
+                raise self.error(key_node, f"unknown key {name}.{key} (known: {known})")
+            values[key] = fields[key](value_node)
+        return values
+
+    def scalar(self, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            raise self.error(node, "expected a single value")
+        return self._loader.construct_object(node)
+
+    def string(self, node: yaml.Node) -> str:
+        value = self.scalar(node)
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            raise self.error(node, f"expected text, got {value!r}")
+        return str(value)
+
+    def optional_string(self, node: yaml.Node) -> str | None:
+        return None if self.scalar(node) is None else self.string(node)
+
+    def integer(self, node: yaml.Node, low: int, high: int) -> int:
+        value = self.scalar(node)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise self.error(node, f"expected a whole number from {low} to {high}, got {value!r}")
+        return value
+
+    def boolean(self, node: yaml.Node) -> bool:
+        value = self.scalar(node)
+        if not isinstance(value, bool):
+            raise self.error(node, f"expected true or false, got {value!r}")
+        return value
+
+    def choice(self, node: yaml.Node, options: tuple[str, ...]) -> str:
+        value = self.string(node)
+        if value not in options:
+            raise self.error(node, f"expected one of {', '.join(options)}, got {value!r}")
+        return value
+
+    def hex_string(self, node: yaml.Node, size: int) -> str:
+        value = self.string(node)
+        if not re.fullmatch(f"[0-9A-Fa-f]{{{2 * size}}}", value):
+            raise self.error(node, f"expected {size} bytes as {2 * size} hex digits")
+        return value.upper()
+
+    def wall_time(self, node: yaml.Node) -> time:
+        value = self.scalar(node)
+        if isinstance(value, int):
+            raise self.error(node, 'write times in quotes, e.g. "22:00" (YAML reads 22:00 as 1320)')
+        try:
+            return time.fromisoformat(str(value))
+        except ValueError as error:
+            raise self.error(node, f'expected a time like "22:00", got {value!r}') from error
+
+    def instant(self, node: yaml.Node) -> datetime | None:
+        value = self.scalar(node)
+        if value is None:
+            return None
+        try:
+            return parse_instant(value if isinstance(value, str) else value.isoformat())
+        except (ConfigError, AttributeError) as error:
+            raise self.error(node, f"expected an ISO date-time, got {value!r}") from error
+
+    def until(self, node: yaml.Node) -> datetime | timedelta | None:
+        value = self.scalar(node)
+        if value is None:
+            return None
+        try:
+            return parse_until(value if isinstance(value, str) else value.isoformat())
+        except (ConfigError, AttributeError) as error:
+            raise self.error(
+                node, f"expected an ISO date-time or +1d/+6h/+30m, got {value!r}"
+            ) from error
+
+    def number(self, node: yaml.Node) -> float:
+        value = self.scalar(node)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise self.error(node, f"expected a positive number, got {value!r}")
+        return float(value)
+
+    def path(self, node: yaml.Node) -> Path | None:
+        value = self.optional_string(node)
+        return None if value is None else self._base / value
+
+    def items(self, node: yaml.Node) -> tuple[str, ...]:
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            raise self.error(node, "display.items must be a non-empty list")
+        return tuple(self.string(item) for item in node.value)
+
+    def schedule(self, node: yaml.Node) -> tuple[tuple[time, int], ...]:
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            raise self.error(node, 'load.schedule must be a list of ["HH:MM", watts]')
+        entries = []
+        for entry in node.value:
+            if not isinstance(entry, yaml.SequenceNode) or len(entry.value) != 2:
+                raise self.error(entry, 'a schedule entry is ["HH:MM", watts]')
+            wall = self.wall_time(entry.value[0])
+            entries.append((wall, self.integer(entry.value[1], -(10**6), 10**6)))
+        if len({wall for wall, _ in entries}) != len(entries):
+            raise self.error(node, "load.schedule has two entries at the same time")
+        return tuple(entries)
+
+    # -- sections --
+
+    def meter_config(self, root: yaml.Node) -> MeterConfig:
+        top = self.section(
+            root,
+            "config",
+            {
+                "kind": lambda n: self.choice(n, KINDS),
+                "identity": self.identity,
+                "communication": self.communication,
+                "security": self.security,
+                "prepayment": lambda n: self.section(
+                    n, "prepayment", {"mode": lambda m: self.choice(m, PREPAYMENT_MODES)}
+                ),
+                "disconnect_control": lambda n: self.section(
+                    n,
+                    "disconnect_control",
+                    {
+                        "control_mode": lambda m: self.integer(m, 0, 6),
+                        "max_current_a": lambda m: self.integer(m, 1, 1000),
+                    },
+                ),
+                "tariff": self.tariff,
+                "display": self.display,
+                "load": self.load,
+                "run": self.run,
+            },
+        )
+        settings = MeterSettings(
+            identity=top.get("identity", Identity()),
+            tariff=top.get("tariff", TariffCalendar()),
+            display=top.get("display", DisplaySettings()),
+            **top.get("disconnect_control", {}),
+        )
+        return MeterConfig(
+            kind=top.get("kind", "electricity"),
+            prepayment_mode=top.get("prepayment", {}).get("mode", "central"),
+            meter=settings,
+            security=top.get("security", SecurityConfig()),
+            communication=top.get("communication", CommunicationConfig()),
+            load=top.get("load", LoadConfig()),
+            run=top.get("run", RunConfig()),
+        )
+
+    def identity(self, node: yaml.Node) -> Identity:
+        def ean(value_node: yaml.Node) -> str:
+            value = self.string(value_node)
+            if not re.fullmatch(r"\d{18}", value):
+                raise self.error(value_node, f"an EAN is 18 digits, got {value!r}")
+            return value
+
+        values = self.section(
+            node,
+            "identity",
+            {"serial_number": self.string, "ean": ean, "logical_device_name": self.string},
+        )
+        return Identity(**values)
+
+    def communication(self, node: yaml.Node) -> CommunicationConfig:
+        values = self.section(
+            node,
+            "communication",
+            {
+                "tcp": self.optional_string,
+                "hdlc_physical_address": lambda n: self.integer(n, 16, 16383),
+                "serial": self.optional_string,
+                "mqtt": self.optional_string,
+            },
+        )
+        return CommunicationConfig(**values)
+
+    def security(self, node: yaml.Node) -> SecurityConfig:
+        key = lambda n: self.hex_string(n, 16)  # noqa: E731
+        values = self.section(
+            node,
+            "security",
+            {
+                "reader_password": self.string,
+                "management_password": self.string,
+                "token_key": key,
+                "authentication_key": key,
+                "encryption_key": key,
+                "system_title": lambda n: self.hex_string(n, 8),
+            },
+        )
+        return SecurityConfig(**values)
+
+    def tariff(self, node: yaml.Node) -> TariffCalendar:
+        values = self.section(
+            node,
+            "tariff",
+            {
+                "offpeak_start": self.wall_time,
+                "offpeak_end": self.wall_time,
+                "weekend_offpeak": self.boolean,
+                "single_rate": self.boolean,
+            },
+        )
+        return TariffCalendar(**values)
+
+    def display(self, node: yaml.Node) -> DisplaySettings:
+        values = self.section(
+            node,
+            "display",
+            {
+                "items": self.items,
+                "scroll_seconds": lambda n: self.integer(n, 0, 3600),
+                "backlight_seconds": lambda n: self.integer(n, 1, 3600),
+                "reconnect_hold_seconds": lambda n: self.integer(n, 1, 60),
+            },
+        )
+        return DisplaySettings(**values)
+
+    def load(self, node: yaml.Node) -> LoadConfig:
+        values = self.section(
+            node,
+            "load",
+            {
+                "watts": lambda n: self.integer(n, -(10**6), 10**6),
+                "schedule": self.schedule,
+                "csv": self.path,
+            },
+        )
+        if len(values) > 1:
+            raise self.error(node, "load: give only one of watts, schedule, csv")
+        return (
+            LoadConfig(
+                watts=values.get("watts"), schedule=values.get("schedule"), csv=values.get("csv")
+            )
+            if values
+            else LoadConfig()
+        )
+
+    def run(self, node: yaml.Node) -> RunConfig:
+        values = self.section(
+            node,
+            "run",
+            {
+                "state": self.path,
+                "speed": self.number,
+                "instant": self.boolean,
+                "start": self.instant,
+                "until": self.until,
+            },
+        )
+        return replace(RunConfig(), **values)
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO date-time; without an offset it is Brussels local time."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise ConfigError(f"not an ISO date-time: {text!r}") from error
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=BRUSSELS)
+    return moment
+
+
+def parse_until(text: str) -> datetime | timedelta:
+    """An ISO date-time, or a duration from the start: ``+1d``, ``+6h``, ``+30m``, ``+90s``."""
+    match = DURATION.match(text.strip())
+    if match:
+        return timedelta(seconds=int(match[1]) * DURATION_UNITS[match[2]])
+    return parse_instant(text)

@@ -1,0 +1,179 @@
+"""The electricity meter's COSEM logical device, bound live to a running ``VirtualMeter``.
+
+Every object of ``emulator.obis_map.OBIS_MAP`` is built here from the firmware:
+- energy registers: ``meter.registers_for_release()`` (advances the meter to the clock's now
+  and persists a new value before it leaves), Wh, scaler 0;
+- power registers: the firmware's net power after ``advance_to(now)``;
+- clock: the meter's hal clock in Europe/Brussels; a SET (or shift_time) is
+  ``meter.set_time`` (which logs the CLOCK_SET event and saves) then ``runtime.wake()``;
+- disconnect control: ``meter.relay``; a transition the control mode forbids answers the
+  action with temporary-failure (``RELAY_REFUSAL``); control_mode 7 (not in the firmware) and
+  other unsupported modes answer a SET with other-reason;
+- load profile and daily snapshots: the firmware's buffers (``*_for_release``).
+Clients: 16 public, 17 reader and 1 management with the LLS passwords of the configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from cosem.access import default_clients
+from cosem.apdu.enums import ActionResult, DataAccessResult
+from cosem.axdr import Data, DataType
+from cosem.classes.base import AccessRefused, CosemObject
+from cosem.classes.clock import clock
+from cosem.classes.data import constant_data
+from cosem.classes.disconnect_control import disconnect_control
+from cosem.classes.profile_generic import (
+    CaptureObject,
+    Column,
+    ProfileRow,
+    profile_generic,
+)
+from cosem.classes.register import REGISTER_CLASS_ID, Unit, extended_register, register
+from cosem.classes.sap_assignment import sap_assignment
+from cosem.obis import Obis
+from cosem.server import DEFAULT_SERVER_MAX_RECEIVE_PDU_SIZE, LogicalDevice
+from emulator import obis_map
+from emulator.config import MeterConfig
+from emulator.runtime import VirtualMeter
+from firmware.disconnect_control import TransitionResult
+from firmware.errors import FirmwareError
+from firmware.logs import ProfileEntry
+from firmware.rules.localtime import BRUSSELS
+
+SERVER_SAP = 1
+RELAY_REFUSAL = ActionResult.TEMPORARY_FAILURE
+QUARTER_HOUR_S = 15 * 60
+DAY_S = 24 * 3600
+
+
+def build_logical_device(
+    runtime: VirtualMeter,
+    config: MeterConfig,
+    max_receive_pdu_size: int = DEFAULT_SERVER_MAX_RECEIVE_PDU_SIZE,
+) -> LogicalDevice:
+    meter = runtime.meter
+    identity = meter.identity
+    security = config.security
+    clients = default_clients(
+        security.reader_password.encode(), security.management_password.encode()
+    )
+    objects: list[CosemObject] = [
+        sap_assignment({SERVER_SAP: identity.logical_device_name.encode()}),
+        _text(obis_map.LOGICAL_DEVICE_NAME, identity.logical_device_name),
+        _text(obis_map.SERIAL_NUMBER, identity.serial_number),
+        _text(obis_map.EAN, identity.ean),
+        _text(obis_map.FIRMWARE_IDENTIFIER, identity.firmware_version),
+        clock(_MeterClock(runtime), BRUSSELS),
+        *(
+            register(obis, _released_register(runtime, index), 0, Unit.WATT_HOUR)
+            for index, obis in enumerate(obis_map.ENERGY_REGISTERS)
+        ),
+        register(obis_map.IMPORT_POWER, lambda: max(_net_power(runtime), 0), 0, Unit.WATT),
+        register(obis_map.EXPORT_POWER, lambda: max(-_net_power(runtime), 0), 0, Unit.WATT),
+        extended_register(
+            obis_map.NET_POWER,
+            lambda: _net_power(runtime),
+            0,
+            Unit.WATT,
+            capture_time=runtime.clock.now,
+            status=lambda: Data.unsigned(0),
+        ),
+        disconnect_control(_MeterRelay(runtime), obis_map.DISCONNECT_CONTROL, RELAY_REFUSAL),
+        _profile(
+            obis_map.LOAD_PROFILE,
+            lambda: meter.load_profile_for_release(),
+            QUARTER_HOUR_S,
+            meter.settings.profile_capacity,
+        ),
+        _profile(
+            obis_map.DAILY_PROFILE,
+            lambda: meter.snapshots_for_release(),
+            DAY_S,
+            meter.settings.snapshot_capacity,
+        ),
+    ]
+    return LogicalDevice(
+        objects, clients, server_sap=SERVER_SAP, max_receive_pdu_size=max_receive_pdu_size
+    )
+
+
+def _text(obis: Obis, text: str) -> CosemObject:
+    return constant_data(obis, Data.octet_string(text.encode()))
+
+
+def _released_register(runtime: VirtualMeter, index: int) -> Callable[[], int]:
+    return lambda: runtime.meter.registers_for_release()[index]
+
+
+def _net_power(runtime: VirtualMeter) -> int:
+    runtime.meter.advance_to(runtime.clock.now())
+    return runtime.meter.net_power_w
+
+
+class _MeterClock:
+    def __init__(self, runtime: VirtualMeter) -> None:
+        self._runtime = runtime
+
+    def now(self) -> datetime:
+        return self._runtime.clock.now()
+
+    def set_time(self, moment: datetime) -> None:
+        self._runtime.meter.set_time(moment.astimezone(UTC))
+        self._runtime.wake()
+
+
+class _MeterRelay:
+    def __init__(self, runtime: VirtualMeter) -> None:
+        self._runtime = runtime
+
+    def output_state(self) -> bool:
+        return self._runtime.meter.relay.output_state
+
+    def control_state(self) -> int:
+        return int(self._runtime.meter.relay.control_state)
+
+    def control_mode(self) -> int:
+        return self._runtime.meter.relay.control_mode
+
+    def set_control_mode(self, mode: int) -> None:
+        try:
+            self._runtime.meter.relay.set_control_mode(mode)
+        except FirmwareError as error:
+            raise AccessRefused(DataAccessResult.OTHER_REASON, str(error)) from error
+        self._runtime.wake()
+
+    def remote_disconnect(self) -> bool:
+        return self._order(self._runtime.meter.relay.remote_disconnect)
+
+    def remote_reconnect(self) -> bool:
+        return self._order(self._runtime.meter.relay.remote_reconnect)
+
+    def _order(self, transition: Callable[[], TransitionResult]) -> bool:
+        self._runtime.meter.advance_to(self._runtime.clock.now())
+        result = transition()
+        self._runtime.wake()
+        return result.accepted
+
+
+class _FirmwareProfile:
+    def __init__(self, entries: Callable[[], list[ProfileEntry]]) -> None:
+        self._entries = entries
+
+    def rows(self) -> Sequence[ProfileRow]:
+        return [(entry.timestamp, tuple(entry.values)) for entry in self._entries()]
+
+
+def _profile(
+    obis: Obis,
+    entries: Callable[[], list[ProfileEntry]],
+    period_s: int,
+    capacity: int,
+) -> CosemObject:
+    columns = tuple(
+        Column(CaptureObject(REGISTER_CLASS_ID, register_obis, 2), DataType.DOUBLE_LONG_UNSIGNED)
+        for register_obis in obis_map.ENERGY_REGISTERS
+    )
+    return profile_generic(obis, _FirmwareProfile(entries), columns, period_s, capacity, BRUSSELS)

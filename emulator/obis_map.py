@@ -1,0 +1,73 @@
+"""The OBIS map of the electricity meter's management logical device (server SAP 1): one
+table, from which docs/OBIS.md is written (``markdown()``) and against which the COSEM binding
+is tested (every object served is in the table and the other way round)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cosem.obis import Obis
+
+
+@dataclass(frozen=True, slots=True)
+class ObisEntry:
+    obis: Obis
+    class_id: int
+    name: str
+    value: str
+    """What the value attribute holds, in the meter's terms."""
+
+
+CURRENT_ASSOCIATION = Obis.parse("0-0:40.0.0.255")
+SAP_ASSIGNMENT = Obis.parse("0-0:41.0.0.255")
+LOGICAL_DEVICE_NAME = Obis.parse("0-0:42.0.0.255")
+SERIAL_NUMBER = Obis.parse("0-0:96.1.0.255")
+EAN = Obis.parse("0-0:96.1.1.255")
+FIRMWARE_IDENTIFIER = Obis.parse("1-0:0.2.0.255")
+CLOCK = Obis.parse("0-0:1.0.0.255")
+IMPORT_PEAK = Obis.parse("1-0:1.8.1.255")
+IMPORT_OFFPEAK = Obis.parse("1-0:1.8.2.255")
+EXPORT_PEAK = Obis.parse("1-0:2.8.1.255")
+EXPORT_OFFPEAK = Obis.parse("1-0:2.8.2.255")
+IMPORT_POWER = Obis.parse("1-0:1.7.0.255")
+EXPORT_POWER = Obis.parse("1-0:2.7.0.255")
+NET_POWER = Obis.parse("1-0:16.7.0.255")
+DISCONNECT_CONTROL = Obis.parse("0-0:96.3.10.255")
+LOAD_PROFILE = Obis.parse("1-0:99.1.0.255")
+DAILY_PROFILE = Obis.parse("1-0:99.2.0.255")
+
+ENERGY_REGISTERS = (IMPORT_PEAK, IMPORT_OFFPEAK, EXPORT_PEAK, EXPORT_OFFPEAK)
+"""In the order of the firmware's RegisterValues and of the profile columns."""
+
+OBIS_MAP: tuple[ObisEntry, ...] = (
+    ObisEntry(CURRENT_ASSOCIATION, 15, "Association LN (current)", "object list, rights"),
+    ObisEntry(SAP_ASSIGNMENT, 17, "SAP assignment", "server SAP 1 -> logical device name"),
+    ObisEntry(LOGICAL_DEVICE_NAME, 1, "Logical device name", "octet-string (16 chars)"),
+    ObisEntry(SERIAL_NUMBER, 1, "Serial number", "octet-string"),
+    ObisEntry(EAN, 1, "EAN (equipment identifier)", "octet-string (18 digits)"),
+    ObisEntry(FIRMWARE_IDENTIFIER, 1, "Active firmware identifier", "octet-string"),
+    ObisEntry(CLOCK, 8, "Clock", "local time, Europe/Brussels, DST"),
+    ObisEntry(IMPORT_PEAK, 3, "Active energy import, peak (T1)", "Wh, double-long-unsigned"),
+    ObisEntry(IMPORT_OFFPEAK, 3, "Active energy import, off-peak (T2)", "Wh"),
+    ObisEntry(EXPORT_PEAK, 3, "Active energy export, peak (T1)", "Wh"),
+    ObisEntry(EXPORT_OFFPEAK, 3, "Active energy export, off-peak (T2)", "Wh"),
+    ObisEntry(IMPORT_POWER, 3, "Active power import", "W, double-long-unsigned"),
+    ObisEntry(EXPORT_POWER, 3, "Active power export", "W, double-long-unsigned"),
+    ObisEntry(NET_POWER, 4, "Net active power (import - export)", "W, double-long, read time"),
+    ObisEntry(DISCONNECT_CONTROL, 70, "Disconnect control (supply relay)", "control_mode 0..6"),
+    ObisEntry(LOAD_PROFILE, 7, "Load profile, 15 minutes", "clock + the 4 energy registers"),
+    ObisEntry(DAILY_PROFILE, 7, "Daily snapshots (local midnight)", "clock + the 4 registers"),
+)
+
+
+def markdown() -> str:
+    """The table as Markdown (docs/OBIS.md holds exactly this)."""
+    lines = [
+        "| OBIS | class | object | value |",
+        "|---|---|---|---|",
+        *(
+            f"| `{entry.obis}` | {entry.class_id} | {entry.name} | {entry.value} |"
+            for entry in OBIS_MAP
+        ),
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,139 @@
+"""``VirtualMeter``: one meter's firmware, emulated hardware, NVM and clock on an asyncio loop.
+
+Instant mode jumps a ``SimulatedClock`` from deadline to deadline (a year runs in seconds);
+speed mode sleeps, scaled, until the next deadline. Both yield to the event loop regularly so
+COSEM servers can share it; ``wake()`` makes the loop recompute its next deadline after an
+outside change. Leaving ``run`` by any way (end, Ctrl-C, cancellation) powers the meter down
+and saves its state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from emulator.config import ConfigError, MeterConfig, RunConfig
+from firmware.meter import ElectricityMeter
+from firmware.nvm import NonVolatileMemory
+from hal.bundle import EmulatedMeterHal
+from hal.clock import ScaledClock, SimulatedClock, require_utc
+from hal.lcd import LcdListener
+
+YIELD_EVERY = 256  # instant-mode steps between two yields to the event loop
+
+Action = Callable[[], None]
+
+
+class VirtualMeter:
+    """A running electricity meter built from a configuration and run options.
+
+    Raises ``ConfigError`` for a kind without firmware yet, ``FirmwareError`` (including
+    ``StateFileError``) when the settings or the saved state are unusable."""
+
+    def __init__(
+        self, config: MeterConfig, run: RunConfig, on_lcd: LcdListener | None = None
+    ) -> None:
+        if config.kind != "electricity":
+            raise ConfigError(f"kind {config.kind!r}: only the electricity firmware exists yet")
+        start = require_utc(run.start) if run.start else datetime.now(UTC).replace(microsecond=0)
+        self.instant = run.instant
+        self.simulated_clock = SimulatedClock(start) if run.instant else None
+        # Still until run() starts, so start-up time costs no simulated time.
+        self.scaled_clock = None if run.instant else ScaledClock(start, run.speed, running=False)
+        clock = self.simulated_clock or self.scaled_clock
+        assert clock is not None
+        self.clock = clock
+        self.hal = EmulatedMeterHal.build(clock, config.load.build())
+        self.hal.lcd.keep_history = False  # long runs: listeners see every change instead
+        if on_lcd is not None:
+            self.hal.lcd.listeners.append(on_lcd)
+        nvm = NonVolatileMemory(run.state, durable=not run.instant) if run.state else None
+        self.meter = ElectricityMeter(config.meter, self.hal, nvm)
+        self.until = _absolute(run.until, start)
+        self._wake_event: asyncio.Event | None = None
+        self._actions: list[tuple[datetime, int, Action]] = []
+        self._order = itertools.count()
+        self._shut_down = False
+
+    def wake(self) -> None:
+        """An outside change happened (clock set, relay order, new load): recompute."""
+        if self._wake_event is not None:
+            self._wake_event.set()
+
+    def schedule(self, at: datetime, action: Action) -> None:
+        """Run ``action`` when the meter's clock reaches ``at`` (scripted scenarios, the demo)."""
+        heapq.heappush(self._actions, (require_utc(at), next(self._order), action))
+        self.wake()
+
+    async def run(self, until: datetime | None = None) -> None:
+        """Run until ``until`` (or the run options' end, or for ever); then power down and
+        save. Cancellation (Ctrl-C) also saves."""
+        end = until or self.until
+        self._wake_event = asyncio.Event()
+        try:
+            if self.simulated_clock is not None:
+                await self._run_instant(self.simulated_clock, end)
+            else:
+                assert self.scaled_clock is not None
+                await self._run_scaled(self.scaled_clock, end)
+        finally:
+            now = self.clock.now()
+            self.shutdown(end if end is not None and end < now else now)
+
+    def shutdown(self, at: datetime | None = None) -> None:
+        """Power the meter down and save, once (``run`` does it; call it if ``run`` never
+        started, e.g. Ctrl-C during start-up)."""
+        if not self._shut_down:
+            self._shut_down = True
+            self.meter.shutdown(at)
+
+    def _next_stop(self, end: datetime | None, include_scroll: bool) -> datetime:
+        stop = self.meter.next_deadline(include_scroll)
+        if self._actions and self._actions[0][0] < stop:
+            stop = self._actions[0][0]
+        return stop if end is None or stop < end else end
+
+    def _run_due_actions(self, now: datetime) -> None:
+        while self._actions and self._actions[0][0] <= now:
+            _, _, action = heapq.heappop(self._actions)
+            action()
+
+    async def _run_instant(self, clock: SimulatedClock, end: datetime | None) -> None:
+        for step in itertools.count(1):
+            now = clock.now()
+            self._run_due_actions(now)
+            if end is not None and now >= end:
+                return
+            stop = self._next_stop(end, include_scroll=False)
+            if stop > now:
+                clock.advance_to(stop)
+            self.meter.advance_to(clock.now())
+            if step % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+
+    async def _run_scaled(self, clock: ScaledClock, end: datetime | None) -> None:
+        wake = self._wake_event
+        assert wake is not None
+        clock.resume()
+        while True:
+            now = clock.now()
+            if end is not None and now >= end:
+                self.meter.advance_to(end)
+                self._run_due_actions(end)
+                return
+            self.meter.advance_to(now)
+            self._run_due_actions(now)
+            delay = clock.real_seconds_until(self._next_stop(end, include_scroll=True))
+            wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=delay)
+
+
+def _absolute(until: datetime | timedelta | None, start: datetime) -> datetime | None:
+    if isinstance(until, timedelta):
+        return start + until
+    return require_utc(until) if until is not None else None

@@ -1,0 +1,419 @@
+"""``ElectricityMeter``: the firmware of the smart electricity meter, driven by a hal clock.
+
+The runner calls ``advance_to(now)`` at least at every ``next_deadline()``; between deadlines
+the power is constant, so energy is integrated exactly (W x ms = mJ, carried, rule E1).
+Anything that changes the meter from outside (relay orders, buttons, clock set, grid) first
+brings the meter up to the current time, so energy before the change counts at the old state.
+"""
+
+from __future__ import annotations
+
+import bisect
+from datetime import date, datetime, timedelta
+
+from firmware.disconnect_control import ControlState, DisconnectControl
+from firmware.display_cycle import TEST_SCREEN, DisplayCycle
+from firmware.errors import FirmwareError
+from firmware.logs import BoundedLog, EventCode, MeterEvent, ProfileEntry
+from firmware.nvm import NonVolatileMemory
+from firmware.registers import MJ_PER_WH, RegisterValues
+from firmware.rules.localtime import local_midnight, to_local
+from firmware.rules.tariff import Tariff, day_tariff_segments
+from firmware.screens import (
+    ALL_SYMBOLS,
+    EXPORTING,
+    IMPORTING,
+    ITEM_SCREENS,
+    PHASE_SYMBOLS,
+    RECONNECT_ARROW,
+    SWITCH_OPEN,
+    TARIFF_SYMBOLS,
+    TEST_FIELDS,
+)
+from firmware.settings import Identity, MeterSettings
+from firmware.state import MeterState, from_ms, to_ms, to_ms_ceiling
+from hal.bundle import MeterHal
+from hal.frontend import NO_POWER, PowerReading
+from hal.lcd import LcdState
+
+PROFILE_PERIOD_MS = 15 * 60 * 1000
+NEVER = 2**62
+SHORT_PRESS_LIMIT = timedelta(seconds=1)
+_REGISTER_INDEX = {"1.8.1": 0, "1.8.2": 1, "2.8.1": 2, "2.8.2": 3}
+"""Display items showing an energy register, by register index (``firmware.screens``)."""
+RELAY_EVENTS = {
+    ControlState.DISCONNECTED: EventCode.RELAY_DISCONNECTED,
+    ControlState.CONNECTED: EventCode.RELAY_CONNECTED,
+    ControlState.READY_FOR_RECONNECTION: EventCode.RELAY_READY_FOR_RECONNECTION,
+}
+
+
+class ElectricityMeter:
+    """One electricity meter. With ``nvm`` its saved state is restored (``StateFileError`` if
+    the file is unusable) and kept up to date; without, it starts from zero."""
+
+    def __init__(
+        self, settings: MeterSettings, hal: MeterHal, nvm: NonVolatileMemory | None = None
+    ) -> None:
+        unknown = [item for item in settings.display.items if item not in ITEM_SCREENS]
+        if unknown:
+            raise FirmwareError(f"unknown display item(s): {', '.join(unknown)}")
+        self.settings = settings
+        self.hal = hal
+        self._nvm = nvm
+        self._clock = hal.clock
+        saved = nvm.load() if nvm is not None else None
+        self._t = to_ms(self._clock.now())
+        self._mj = list(saved.registers_mj) if saved else [0, 0, 0, 0]
+        self._released_wh = RegisterValues(*self._mj).to_wh()
+        self._unsaved_entries = False
+        self.profile: BoundedLog[ProfileEntry] = BoundedLog(
+            settings.profile_capacity, list(saved.profile) if saved else None
+        )
+        self.snapshots: BoundedLog[ProfileEntry] = BoundedLog(
+            settings.snapshot_capacity, list(saved.snapshots) if saved else None
+        )
+        self.events: BoundedLog[MeterEvent] = BoundedLog(
+            settings.event_capacity, list(saved.events) if saved else None
+        )
+        self.breaker_tripped = saved.breaker_tripped if saved else False
+        self.grid_up = True
+        self._advancing = False
+        self.relay = DisconnectControl(
+            saved.control_mode if saved else settings.control_mode,
+            saved.control_state if saved else ControlState.CONNECTED,
+            on_change=self._on_relay_change,
+            on_mode_change=lambda mode: self.save(),
+        )
+        hal.relay.set_closed(self.relay.output_state)
+        self.display = DisplayCycle(settings.display, self._t)
+        hal.buttons.subscribe(self._on_button)
+        self._reading = NO_POWER
+        self._net_w = 0
+        self._display_due_ms = 0
+        """The LCD may change by itself from then on (0: it must be refreshed now)."""
+        self._reset_schedule()
+        self._log(EventCode.POWER_UP, "power up")
+        self._refresh_display()
+
+    # -- identity and live values ------------------------------------------------------------
+
+    @property
+    def identity(self) -> Identity:
+        return self.settings.identity
+
+    @property
+    def registers(self) -> RegisterValues:
+        """1.8.1, 1.8.2, 2.8.1, 2.8.2 in whole Wh (as of the last ``advance_to``)."""
+        return RegisterValues(*(value // MJ_PER_WH for value in self._mj))
+
+    @property
+    def registers_mj(self) -> RegisterValues:
+        """The registers in milli-joules, sub-Wh remainder included."""
+        return RegisterValues(*self._mj)
+
+    @property
+    def tariff(self) -> Tariff:
+        return self._tariff
+
+    @property
+    def power(self) -> PowerReading:
+        """The front-end's current reading (what flows only if the supply is on)."""
+        return self._reading
+
+    @property
+    def net_power_w(self) -> int:
+        """The power counted now: import positive, export negative, 0 when the supply is off."""
+        return self._net_w
+
+    def registers_for_release(self) -> RegisterValues:
+        """The registers in Wh for a client (COSEM read, push). A value above what the NVM
+        holds is saved first, so a released value never goes backwards after a crash; at most
+        one write per Wh step."""
+        self.advance_to(self._clock.now())
+        values = self.registers
+        if self._nvm is not None and any(map(int.__gt__, values, self._released_wh)):
+            self._nvm.save_registers(from_ms(self._t), RegisterValues(*self._mj))
+        self._released_wh = values
+        return values
+
+    def load_profile_for_release(self) -> list[ProfileEntry]:
+        """The load profile for a client, saved first if it holds unsaved entries."""
+        self._save_if_unsaved_entries()
+        return self.profile.entries()
+
+    def snapshots_for_release(self) -> list[ProfileEntry]:
+        """The daily snapshots for a client, saved first if needed."""
+        self._save_if_unsaved_entries()
+        return self.snapshots.entries()
+
+    # -- time --------------------------------------------------------------------------------
+
+    def advance_to(self, now: datetime) -> None:
+        """Bring the meter up to ``now``: integrate energy piecewise (load changes, tariff
+        switches), capture the profile, take the midnight snapshot, time the display out.
+        Idempotent for the same ``now``; an earlier ``now`` changes nothing. Between deadlines
+        it only integrates: the display is redrawn when a boundary passed or it is due."""
+        target = to_ms(now)
+        mj = self._mj
+        crossed = False
+        self._advancing = True
+        try:
+            while True:
+                boundary = min(self._next_load_ms, self._next_switch_ms, self._next_capture_ms)
+                end = target if target < boundary else boundary
+                if end > self._t:
+                    net = self._net_w
+                    if net > 0:  # import registers 0, 1; export 2, 3; +1 when off-peak
+                        mj[self._tariff_offset] += net * (end - self._t)
+                    elif net < 0:
+                        mj[self._tariff_offset + 2] -= net * (end - self._t)
+                    self._t = end
+                if end < boundary:
+                    break
+                self._on_boundary(end)
+                crossed = True
+        finally:
+            self._advancing = False
+        if crossed or self._t >= self._display_due_ms:
+            self._refresh_display()
+
+    def next_deadline(self, include_scroll: bool = True) -> datetime:
+        """The next instant the firmware must run: a load change, a tariff switch, a profile
+        capture, local midnight, the backlight timeout or (``include_scroll``) a scroll step."""
+        deadline = min(self._next_load_ms, self._next_switch_ms, self._next_capture_ms)
+        display = self.display.next_deadline(self._t, include_scroll)
+        return from_ms(deadline if display is None else min(deadline, display))
+
+    def set_time(self, new_utc: datetime) -> None:
+        """A clock set: count energy up to the old time, move the clock, log it. The jump adds
+        no energy; the registers never go backwards."""
+        old = self._clock.now()
+        self.advance_to(old)
+        self._clock.set(new_utc)
+        self._t = to_ms(self._clock.now())
+        self._reset_schedule()
+        self._log(EventCode.CLOCK_SET, f"clock set from {old.isoformat()} to {new_utc.isoformat()}")
+        self._refresh_display()
+        self.save()
+
+    # -- supply --------------------------------------------------------------------------------
+
+    def grid_outage(self) -> None:
+        """The grid goes down: nothing is counted until it returns (rule E9)."""
+        self.advance_to(self._clock.now())
+        self.grid_up = False
+        self._update_flow()
+        self._log(EventCode.GRID_OUTAGE, "grid outage, power down")
+        self.save()
+        self._refresh_display()
+
+    def grid_return(self) -> None:
+        """The grid is back: the meter resumes by itself, relay state unchanged (rule E9)."""
+        self.advance_to(self._clock.now())
+        self.grid_up = True
+        self._log(EventCode.GRID_RETURN, "grid return, power up")
+        self._check_overload()
+        self._update_flow()
+        self._refresh_display()
+
+    def rearm_breaker(self) -> bool:
+        """The customer re-arms the tripped breaker by hand (rule E9): the relay reconnects
+        (manual reconnect, rule M3); if the overload is still there it trips again. Returns
+        whether the breaker stays armed."""
+        self.advance_to(self._clock.now())
+        if not self.breaker_tripped:
+            return True
+        self.breaker_tripped = False
+        self._log(EventCode.BREAKER_REARM, "breaker re-armed")
+        if self.relay.control_state is ControlState.READY_FOR_RECONNECTION:
+            self.relay.manual_reconnect()
+        self._check_overload()
+        self._update_flow()
+        self._refresh_display()
+        return not self.breaker_tripped
+
+    def refresh_load(self) -> None:
+        """The front-end's load model was replaced: re-read it from now on."""
+        self.advance_to(self._clock.now())
+        self._on_load_change()
+        self._refresh_display()
+
+    # -- buttons -------------------------------------------------------------------------------
+
+    def _on_button(self, button: str, duration: timedelta) -> None:
+        self.advance_to(self._clock.now())
+        hold = timedelta(seconds=self.settings.display.reconnect_hold_seconds)
+        if duration < SHORT_PRESS_LIMIT:
+            self.display.press(self._t)
+        else:
+            self.display.wake(self._t)
+        if duration >= hold and self.relay.control_state is ControlState.READY_FOR_RECONNECTION:
+            self.relay.manual_reconnect()  # rule E8
+        self._refresh_display()
+
+    # -- persistence -------------------------------------------------------------------------
+
+    def state(self) -> MeterState:
+        """Everything the meter keeps across a restart, as of the last ``advance_to``."""
+        return MeterState(
+            saved_at=from_ms(self._t),
+            registers_mj=RegisterValues(*self._mj),
+            control_state=self.relay.control_state,
+            control_mode=self.relay.control_mode,
+            breaker_tripped=self.breaker_tripped,
+            profile=tuple(self.profile),
+            snapshots=tuple(self.snapshots),
+            events=tuple(self.events),
+        )
+
+    def save(self) -> None:
+        """Write the whole state to NVM (no-op without NVM)."""
+        if self._nvm is not None:
+            self._nvm.save(self.state())
+            self._released_wh = self.registers
+            self._unsaved_entries = False
+
+    def shutdown(self, at: datetime | None = None) -> None:
+        """Power down cleanly: count up to ``at`` (default now), log it, save."""
+        self.advance_to(at or self._clock.now())
+        self._log(EventCode.POWER_DOWN, "power down")
+        self.save()
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _reset_schedule(self) -> None:
+        """Recompute every upcoming boundary from ``self._t`` (start, clock set)."""
+        self._enter_day(to_local(from_ms(self._t)).date())
+        self._sync_tariff()
+        self._next_capture_ms = (self._t // PROFILE_PERIOD_MS + 1) * PROFILE_PERIOD_MS
+        self._on_load_change()
+
+    def _enter_day(self, day: date) -> None:
+        self._day = day
+        segments = day_tariff_segments(self.settings.tariff, day)
+        self._segment_starts = [to_ms(start) for start, _ in segments]
+        self._segment_tariffs = [tariff for _, tariff in segments]
+        self._midnight_ms = to_ms(local_midnight(day + timedelta(days=1)))
+
+    def _sync_tariff(self) -> None:
+        index = max(bisect.bisect_right(self._segment_starts, self._t) - 1, 0)
+        self._tariff = self._segment_tariffs[index]
+        self._tariff_offset = 0 if self._tariff is Tariff.PEAK else 1
+        following = index + 1
+        self._next_switch_ms = (
+            self._segment_starts[following]
+            if following < len(self._segment_starts)
+            else self._midnight_ms
+        )
+
+    def _on_boundary(self, now_ms: int) -> None:
+        if now_ms == self._next_load_ms:
+            self._on_load_change()
+        if now_ms == self._midnight_ms:
+            self._take_snapshot()
+            self._enter_day(self._day + timedelta(days=1))
+            self._sync_tariff()
+        elif now_ms == self._next_switch_ms:
+            self._sync_tariff()
+        if now_ms == self._next_capture_ms:
+            self.profile.append(ProfileEntry(from_ms(now_ms), self.registers))
+            self._unsaved_entries = True
+            self._next_capture_ms = now_ms + PROFILE_PERIOD_MS
+
+    def _take_snapshot(self) -> None:
+        """The daily index snapshot at local midnight (rule E3); it leaves the meter, so it is
+        saved at once."""
+        self.snapshots.append(ProfileEntry(from_ms(self._t), self.registers))
+        self._unsaved_entries = True
+        self.save()
+
+    def _on_load_change(self) -> None:
+        now = from_ms(self._t)
+        self._reading = self.hal.frontend.reading_at(now)
+        upcoming = self.hal.frontend.next_change_after(now)
+        # Rounded up: the change must be visible at the instant the meter next looks.
+        self._next_load_ms = NEVER if upcoming is None else to_ms_ceiling(upcoming)
+        self._check_overload()
+        self._update_flow()
+
+    def _check_overload(self) -> None:
+        """Trip the breaker when a phase draws more than ``max_current_a`` (rule E9)."""
+        if self.breaker_tripped or not self.grid_up or not self.relay.output_state:
+            return
+        limit_w = self.settings.max_current_a * self.settings.voltage_v
+        if max(*self._reading.import_w, *self._reading.export_w) > limit_w:
+            self.breaker_tripped = True
+            self._log(EventCode.BREAKER_TRIP, f"breaker trip: overload above {limit_w} W")
+            self.relay.local_disconnect()  # rule M2: the breaker is a local disconnect
+            self._update_flow()
+
+    def _update_flow(self) -> None:
+        flowing = self.grid_up and self.relay.output_state and not self.breaker_tripped
+        self._net_w = self._reading.net_w if flowing else 0
+        self._display_due_ms = 0  # symbols and the counting register may have changed
+
+    def _on_relay_change(self, old: ControlState, new: ControlState, transition: str) -> None:
+        if not self._advancing:  # an order from outside: count the energy before it first
+            self.advance_to(self._clock.now())
+        self.hal.relay.set_closed(new is ControlState.CONNECTED)
+        self._log(
+            RELAY_EVENTS[new], f"relay {old.name.lower()} -> {new.name.lower()} ({transition})"
+        )
+        self._update_flow()
+        self.save()
+
+    def _save_if_unsaved_entries(self) -> None:
+        self.advance_to(self._clock.now())
+        if self._unsaved_entries:
+            self.save()
+
+    def _log(self, code: EventCode, text: str) -> None:
+        self.events.append(MeterEvent(from_ms(self._t), code, text))
+
+    def _refresh_display(self) -> None:
+        display = self.display
+        display.update(self._t)
+        item = display.current_item(self._t)
+        if item == TEST_SCREEN:
+            code, value, unit = TEST_FIELDS
+            symbols = ALL_SYMBOLS
+            blinking: frozenset[str] = frozenset()
+        else:
+            code, value, unit = ITEM_SCREENS[item](self)
+            symbols, blinking = self._symbols()
+        self.hal.lcd.show(LcdState(code, value, unit, symbols, blinking, display.backlight))
+        self._display_due_ms = self._next_display_change_ms(item)
+
+    def _next_display_change_ms(self, item: str) -> int:
+        """When the screen shown can next change by itself between two boundaries: a display
+        deadline, or the shown register stepping to its next Wh."""
+        due = self.display.next_deadline(self._t, include_scroll=True)
+        counting = self._counting_register()
+        if counting is not None and item in ITEM_SCREENS and _REGISTER_INDEX.get(item) == counting:
+            mj = self._mj[counting]
+            missing = (mj // MJ_PER_WH + 1) * MJ_PER_WH - mj
+            step_ms = self._t + -(-missing // abs(self._net_w))
+            due = step_ms if due is None else min(due, step_ms)
+        return NEVER if due is None else due
+
+    def _counting_register(self) -> int | None:
+        """The register the current flow adds to (None when nothing flows)."""
+        if self._net_w > 0:
+            return self._tariff_offset
+        if self._net_w < 0:
+            return self._tariff_offset + 2
+        return None
+
+    def _symbols(self) -> tuple[frozenset[str], frozenset[str]]:
+        symbols = {TARIFF_SYMBOLS[self._tariff]}
+        if self.grid_up:
+            symbols.update(PHASE_SYMBOLS)
+        if self._net_w > 0:
+            symbols.add(IMPORTING)
+        elif self._net_w < 0:
+            symbols.add(EXPORTING)
+        if not self.relay.output_state:
+            symbols.add(SWITCH_OPEN)
+        ready = self.relay.control_state is ControlState.READY_FOR_RECONNECTION
+        return frozenset(symbols), frozenset({RECONNECT_ARROW} if ready else ())

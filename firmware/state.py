@@ -1,0 +1,80 @@
+"""``MeterState``: everything the meter keeps across a restart, and its JSON form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from firmware.disconnect_control import ControlState
+from firmware.logs import EventCode, MeterEvent, ProfileEntry
+from firmware.registers import RegisterValues
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MILLISECOND = timedelta(milliseconds=1)
+
+
+def to_ms(moment: datetime) -> int:
+    """Integer milliseconds since the epoch (exact, no float)."""
+    return (moment - EPOCH) // MILLISECOND
+
+
+def to_ms_ceiling(moment: datetime) -> int:
+    """Milliseconds since the epoch, rounded up (a change at 1.5 ms is seen at 2 ms)."""
+    return -((EPOCH - moment) // MILLISECOND)
+
+
+def from_ms(ms: int) -> datetime:
+    return EPOCH + ms * MILLISECOND
+
+
+@dataclass(frozen=True)
+class MeterState:
+    saved_at: datetime
+    registers_mj: RegisterValues
+    control_state: ControlState
+    control_mode: int
+    breaker_tripped: bool
+    profile: tuple[ProfileEntry, ...]
+    snapshots: tuple[ProfileEntry, ...]
+    events: tuple[MeterEvent, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "saved_at": to_ms(self.saved_at),
+            "registers_mj": list(self.registers_mj),
+            "control_state": int(self.control_state),
+            "control_mode": self.control_mode,
+            "breaker_tripped": self.breaker_tripped,
+            "profile": [_entry_json(entry) for entry in self.profile],
+            "snapshots": [_entry_json(entry) for entry in self.snapshots],
+            "events": [[to_ms(e.timestamp), int(e.code), e.text] for e in self.events],
+        }
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> MeterState:
+        """Raises KeyError, TypeError or ValueError on a malformed document."""
+        return MeterState(
+            saved_at=from_ms(int(data["saved_at"])),
+            registers_mj=RegisterValues(*(int(v) for v in data["registers_mj"])),
+            control_state=ControlState(data["control_state"]),
+            control_mode=int(data["control_mode"]),
+            breaker_tripped=bool(data["breaker_tripped"]),
+            profile=tuple(_entry(item) for item in data["profile"]),
+            snapshots=tuple(_entry(item) for item in data["snapshots"]),
+            events=tuple(
+                MeterEvent(from_ms(int(ms)), EventCode(code), str(text))
+                for ms, code, text in data["events"]
+            ),
+        )
+
+
+def _entry_json(entry: ProfileEntry) -> list[int]:
+    return [to_ms(entry.timestamp), *entry.values]
+
+
+def _entry(item: list[int]) -> ProfileEntry:
+    ms, *values = item
+    if len(values) != 4:
+        raise ValueError("a profile entry holds a time and four registers")
+    return ProfileEntry(from_ms(int(ms)), RegisterValues(*(int(v) for v in values)))

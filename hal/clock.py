@@ -1,0 +1,82 @@
+"""Clocks: the only source of time for the firmware. All instants are aware UTC."""
+
+from __future__ import annotations
+
+import time as _time
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class ClockError(ValueError):
+    """A clock was given a naive datetime or asked to run backwards."""
+
+
+def require_utc(moment: datetime) -> datetime:
+    """``moment`` converted to UTC; naive datetimes are refused."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ClockError(f"naive datetime {moment.isoformat()}: give a time zone")
+    return moment.astimezone(UTC)
+
+
+class Clock(Protocol):
+    """A settable clock."""
+
+    def now(self) -> datetime:
+        """The current instant, aware UTC."""
+        ...
+
+    def set(self, now: datetime) -> None:
+        """Set the clock to ``now`` (a COSEM Clock SET); it keeps running from there."""
+        ...
+
+
+class SimulatedClock:
+    """A clock that moves only when told: ``advance_to`` forward, ``set`` anywhere."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = require_utc(start)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, now: datetime) -> None:
+        self._now = require_utc(now)
+
+    def advance_to(self, moment: datetime) -> None:
+        """Move forward to ``moment``; moving backwards is refused (use ``set``)."""
+        moment = require_utc(moment)
+        if moment < self._now:
+            raise ClockError(f"advance_to {moment.isoformat()} is before {self._now.isoformat()}")
+        self._now = moment
+
+
+class ScaledClock:
+    """A clock running ``speed`` times real time (1 = real time) from ``start``. Created with
+    ``running=False`` it stands still at ``start`` until ``resume()``."""
+
+    def __init__(self, start: datetime, speed: float = 1.0, running: bool = True) -> None:
+        if speed <= 0:
+            raise ClockError(f"speed must be positive, not {speed}")
+        self.speed = speed
+        self._base = require_utc(start)
+        self._base_monotonic: float | None = _time.monotonic() if running else None
+
+    def now(self) -> datetime:
+        if self._base_monotonic is None:
+            return self._base
+        elapsed = _time.monotonic() - self._base_monotonic
+        return self._base + timedelta(seconds=elapsed * self.speed)
+
+    def set(self, now: datetime) -> None:
+        self._base = require_utc(now)
+        if self._base_monotonic is not None:
+            self._base_monotonic = _time.monotonic()
+
+    def resume(self) -> None:
+        """Start running (no-op when already running)."""
+        if self._base_monotonic is None:
+            self._base_monotonic = _time.monotonic()
+
+    def real_seconds_until(self, moment: datetime) -> float:
+        """Real (wall) seconds until the clock reads ``moment``; 0 if already past."""
+        return max(0.0, (moment - self.now()).total_seconds() / self.speed)

@@ -1,0 +1,197 @@
+"""The metering front-end: import and export power per phase, piecewise constant in time.
+
+A load model says what power flows at an instant and when that changes next, so a simulation
+can jump from change to change and integrate exactly.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from hal.clock import require_utc
+
+PHASES = 3
+QUARTER_HOUR = timedelta(minutes=15)
+
+
+class LoadError(ValueError):
+    """A load model's data is unusable (bad CSV row, bad schedule)."""
+
+
+@dataclass(frozen=True)
+class PowerReading:
+    """Import and export power per phase (L1, L2, L3), integer watts, each >= 0."""
+
+    import_w: tuple[int, int, int] = (0, 0, 0)
+    export_w: tuple[int, int, int] = (0, 0, 0)
+
+    @staticmethod
+    def from_net(watts: int) -> PowerReading:
+        """A balanced three-phase reading of ``watts`` net: positive imports, negative exports.
+        The remainder of the split goes to L1."""
+        magnitude = abs(watts)
+        share, remainder = divmod(magnitude, PHASES)
+        phases = (share + remainder, share, share)
+        return PowerReading(import_w=phases) if watts >= 0 else PowerReading(export_w=phases)
+
+    @property
+    def net_w(self) -> int:
+        """Total import minus total export (the meter nets the phases)."""
+        return sum(self.import_w) - sum(self.export_w)
+
+
+NO_POWER = PowerReading()
+
+
+class LoadModel(Protocol):
+    """Where the front-end's power comes from."""
+
+    def reading_at(self, moment: datetime) -> PowerReading:
+        """The power flowing at ``moment``."""
+        ...
+
+    def next_change_after(self, moment: datetime) -> datetime | None:
+        """The first instant after ``moment`` at which the power may change, or None."""
+        ...
+
+
+class MeteringFrontEnd(Protocol):
+    """The measuring chip of the meter, as the firmware sees it."""
+
+    def reading_at(self, moment: datetime) -> PowerReading: ...
+
+    def next_change_after(self, moment: datetime) -> datetime | None: ...
+
+
+@dataclass(frozen=True)
+class ConstantLoad:
+    """The same power for ever."""
+
+    reading: PowerReading
+
+    def reading_at(self, moment: datetime) -> PowerReading:
+        return self.reading
+
+    def next_change_after(self, moment: datetime) -> datetime | None:
+        return None
+
+
+class StepLoad:
+    """Power given as steps: each ``(start, reading)`` holds until the next start.
+    Before the first step and after ``end`` (if given) no power flows."""
+
+    def __init__(
+        self, steps: Sequence[tuple[datetime, PowerReading]], end: datetime | None = None
+    ) -> None:
+        starts = [require_utc(start) for start, _ in steps]
+        if any(later <= earlier for earlier, later in itertools.pairwise(starts)):
+            raise LoadError("load steps must be in strictly increasing time order")
+        self._starts = starts
+        self._readings = [reading for _, reading in steps]
+        self._end = require_utc(end) if end is not None else None
+
+    def reading_at(self, moment: datetime) -> PowerReading:
+        if self._end is not None and moment >= self._end:
+            return NO_POWER
+        index = bisect.bisect_right(self._starts, moment) - 1
+        return self._readings[index] if index >= 0 else NO_POWER
+
+    def next_change_after(self, moment: datetime) -> datetime | None:
+        index = bisect.bisect_right(self._starts, moment)
+        upcoming = self._starts[index] if index < len(self._starts) else None
+        if (
+            self._end is not None
+            and moment < self._end
+            and (upcoming is None or self._end < upcoming)
+        ):
+            return self._end
+        return upcoming
+
+
+class DailySchedule:
+    """The same day every day: ``(local wall time, net watts)`` entries, each holding until the
+    next; the last one wraps past midnight to the first."""
+
+    def __init__(self, entries: Sequence[tuple[time, int]], zone: ZoneInfo) -> None:
+        if not entries:
+            raise LoadError("a daily schedule needs at least one entry")
+        ordered = sorted(entries)
+        if len({wall for wall, _ in ordered}) != len(ordered):
+            raise LoadError("a daily schedule has two entries at the same time")
+        self._walls = [wall for wall, _ in ordered]
+        self._readings = [PowerReading.from_net(watts) for _, watts in ordered]
+        self._zone = zone
+
+    def _instant(self, day: date, wall: time) -> datetime:
+        return require_utc(datetime.combine(day, wall).replace(tzinfo=self._zone, fold=0))
+
+    def reading_at(self, moment: datetime) -> PowerReading:
+        local = moment.astimezone(self._zone)
+        index = bisect.bisect_right(self._walls, local.time().replace(tzinfo=None)) - 1
+        return self._readings[index]
+
+    def next_change_after(self, moment: datetime) -> datetime | None:
+        day = moment.astimezone(self._zone).date()
+        for offset in (0, 1):
+            for wall in self._walls:
+                instant = self._instant(day + timedelta(days=offset), wall)
+                if instant > moment:
+                    return instant
+        return None  # unreachable: tomorrow always has an instant after now
+
+
+def csv_load(path: Path) -> StepLoad:
+    """A load from a CSV of 15-minute values: ``timestamp,import_w[,export_w]`` with an ISO
+    timestamp (with offset) per row, a header row allowed. Each value holds for 15 minutes
+    from its timestamp; after the last row no power flows."""
+    steps: list[tuple[datetime, PowerReading]] = []
+    try:
+        with path.open(newline="") as handle:
+            for line_number, row in enumerate(csv.reader(handle), start=1):
+                if not row or (line_number == 1 and not row[0][:1].isdigit()):
+                    continue
+                steps.append(_csv_step(row, path, line_number))
+    except OSError as error:
+        raise LoadError(f"{path}: {error.strerror}") from error
+    if not steps:
+        raise LoadError(f"{path}: no load values")
+    return StepLoad(steps, end=steps[-1][0] + QUARTER_HOUR)
+
+
+def _csv_step(row: list[str], path: Path, line_number: int) -> tuple[datetime, PowerReading]:
+    try:
+        start = require_utc(datetime.fromisoformat(row[0].strip()))
+        import_w = int(row[1])
+        export_w = int(row[2]) if len(row) > 2 and row[2].strip() else 0
+    except (ValueError, IndexError) as error:
+        raise LoadError(f"{path}:{line_number}: bad load row {row!r} ({error})") from error
+    if import_w < 0 or export_w < 0:
+        raise LoadError(f"{path}:{line_number}: power must not be negative")
+    share = PowerReading.from_net(import_w).import_w
+    export_share = PowerReading.from_net(-export_w).export_w
+    return start, PowerReading(import_w=share, export_w=export_share)
+
+
+class EmulatedFrontEnd:
+    """A front-end fed by a load model that can be swapped at run time (``set_load``)."""
+
+    def __init__(self, load: LoadModel) -> None:
+        self.load = load
+
+    def set_load(self, load: LoadModel) -> None:
+        """Replace the load model; callers must then wake the meter's runner."""
+        self.load = load
+
+    def reading_at(self, moment: datetime) -> PowerReading:
+        return self.load.reading_at(moment)
+
+    def next_change_after(self, moment: datetime) -> datetime | None:
+        return self.load.next_change_after(moment)

@@ -1,0 +1,334 @@
+"""``vmeter headend``: read, list, set, action, disconnect, reconnect against one meter.
+
+    vmeter headend --tcp HOST:PORT [--client N] [--password PW] [--json] [--trace FILE|-]
+        read OBIS[:ATTR] [--class N] | list | set OBIS[:ATTR] VALUE [--type T] [--class N]
+        | action OBIS:METHOD VALUE [--type T] [--class N] | disconnect | reconnect
+    vmeter headend --mqtt URL --meter SERIAL ...   the same verbs through an MQTT broker
+    vmeter headend --serial DEVICE [--mode-e|--no-mode-e] [--baud 9600] [--physical N] ...
+        the same verbs over HDLC on the optical port, and ``readout`` (mode C)
+
+OBIS as ``1-0:1.8.1.255`` or ``1.8.1``; ATTR defaults to 2 (the value). Without --class the
+class is looked up in the meter's object list. ``read`` prints the value last, with its unit
+for registers (scaler applied). Client 16 (public, no password) by default; with --password
+the default client is 1 (management, LLS). ``--trace -`` writes frames to stderr, so stdout
+keeps only the result. Exit codes: 0 ok, 1 refused by the meter, 2 usage, 3 no answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TextIO
+
+from cosem.apdu import AttributeDescriptor, MethodDescriptor
+from cosem.axdr import BitString, Data, DataType
+from cosem.client import AccessRefused, AssociationRejected, ExceptionReceived, ProtocolError
+from cosem.datetime_codec import CosemDateTime
+from cosem.errors import EncodeError
+from cosem.hdlc import HdlcError
+from cosem.iec62056_21 import Iec21Error
+from cosem.obis import Obis
+from hal.optical import OpticalPortError
+from headend.mqtt import MqttTransport, parse_broker_url
+from headend.serial import add_serial_arguments, connect_serial, probe_target, readout_lines
+from headend.session import DEFAULT_TIMEOUT_S, ApduTransport, NoAnswer, Session
+from headend.tcp import PUBLIC_CLIENT, TcpWrapperTransport, parse_endpoint
+from headend.values import CLOCK_CLASS, SCALED_CLASSES, scaled, to_json, to_text
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+EXIT_NO_ANSWER = 3
+MANAGEMENT_CLIENT = 1
+ASSOCIATION_LN = AttributeDescriptor(15, Obis(0, 0, 40, 0, 0, 255), 2)
+DISCONNECT_CONTROL = Obis(0, 0, 96, 3, 10, 255)
+DISCONNECT_CONTROL_CLASS = 70
+REMOTE_DISCONNECT, REMOTE_RECONNECT = 1, 2
+VALUE_TYPES: dict[str, DataType] = {
+    t.name.lower().replace("_", "-"): t
+    for t in DataType
+    if t not in (DataType.ARRAY, DataType.STRUCTURE, DataType.COMPACT_ARRAY)
+}
+
+
+class UsageProblem(Exception):
+    """A mistake on the command line: one line, exit code 2."""
+
+
+class NotOnMeter(Exception):
+    """The object is not in the meter's object list: exit code 1."""
+
+
+def configure_headend(parser: argparse.ArgumentParser) -> None:
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--tcp", metavar="HOST:PORT", help="meter (TCP wrapper)")
+    target.add_argument(
+        "--mqtt", metavar="URL", help="broker: mqtt://[user:pass@]host:port, mqtts://..?ca=FILE"
+    )
+    parser.add_argument("--meter", metavar="SERIAL", help="the meter's serial number (--mqtt)")
+    add_serial_arguments(parser, target)
+    parser.add_argument("--client", type=int, help="client SAP (16 public, 17 reader, 1 mgmt)")
+    parser.add_argument("--server", type=int, default=1, help="server SAP (default 1)")
+    parser.add_argument("--password", help="LLS password (default client becomes 1)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds")
+    parser.add_argument("--trace", metavar="FILE|-", help="log every frame (- = stderr)")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    read = verbs.add_parser("read", help="read an attribute (value with unit for registers)")
+    read.add_argument("target", metavar="OBIS[:ATTR]")
+    read.add_argument("--class", dest="class_id", type=int, help="class id (else looked up)")
+    verbs.add_parser("list", help="the object list: class, OBIS, version")
+    write = verbs.add_parser("set", help="write an attribute")
+    write.add_argument("target", metavar="OBIS[:ATTR]")
+    write.add_argument("value", metavar="VALUE", help="0x.. for hex octet-strings; ISO for clock")
+    write.add_argument("--type", choices=sorted(VALUE_TYPES), help="default: the current type")
+    write.add_argument("--class", dest="class_id", type=int)
+    action = verbs.add_parser("action", help="invoke a method (parameter type default integer)")
+    action.add_argument("target", metavar="OBIS:METHOD")
+    action.add_argument("value", metavar="VALUE", help="the parameter (0 when it takes none)")
+    action.add_argument("--type", choices=sorted(VALUE_TYPES), default="integer")
+    action.add_argument("--class", dest="class_id", type=int)
+    verbs.add_parser("disconnect", help="open the supply relay (disconnect control, method 1)")
+    verbs.add_parser("reconnect", help="close the supply relay (disconnect control, method 2)")
+    verbs.add_parser("readout", help="mode C data readout of the optical port (--serial)")
+
+
+def headend_command(args: argparse.Namespace) -> int:
+    """Run one verb; every outcome is an exit code and one clear line on stderr."""
+    try:
+        endpoint = parse_endpoint(args.tcp) if args.tcp else None
+        args.broker = parse_broker_url(args.mqtt) if args.mqtt else None
+        if args.broker is not None and not args.meter:
+            raise UsageProblem("--mqtt needs --meter SERIAL")
+        verb = None if args.verb == "readout" else _VERBS[args.verb]
+        if "target" in args:  # checked before connecting: a typo is not a network problem
+            args.obis, args.member = _target(args.target, None if args.verb == "action" else 2)
+        sink = _trace_sink(args.trace)
+    except (ValueError, UsageProblem) as exc:
+        return _fail(EXIT_USAGE, str(exc))
+    try:
+        if verb is None:
+            lines = asyncio.run(readout_lines(args))
+        else:
+            lines = asyncio.run(_run(args, endpoint, verb, sink))
+    except (ValueError, UsageProblem, EncodeError, OpticalPortError) as exc:
+        return _fail(EXIT_USAGE, str(exc))
+    except (AccessRefused, ExceptionReceived, NotOnMeter) as exc:
+        return _fail(EXIT_REFUSED, str(exc))
+    except AssociationRejected as exc:
+        return _fail(EXIT_REFUSED, f"{exc} (check --client and --password)")
+    except (NoAnswer, ProtocolError, Iec21Error, HdlcError) as exc:
+        return _fail(EXIT_NO_ANSWER, str(exc))
+    finally:
+        if sink is not None and sink is not sys.stderr:
+            sink.close()
+    for line in lines:
+        print(line)
+    return EXIT_OK
+
+
+Verb = Callable[[Session, argparse.Namespace], Awaitable[list[str]]]
+
+
+async def _run(
+    args: argparse.Namespace, endpoint: tuple[str, int] | None, verb: Verb, sink: TextIO | None
+) -> list[str]:
+    password = None if args.password is None else args.password.encode()
+    client = args.client or (PUBLIC_CLIENT if password is None else MANAGEMENT_CLIENT)
+
+    def trace(text: str) -> None:
+        print(text, file=sink, flush=True)
+
+    transport: ApduTransport
+    if args.broker is not None:
+        transport = await MqttTransport.connect(
+            args.broker,
+            args.meter,
+            client_sap=client,
+            server_sap=args.server,
+            timeout_s=args.timeout,
+            trace=trace if sink is not None else None,
+        )
+    elif endpoint is None:
+        transport = await connect_serial(
+            probe_target(args, client), trace if sink is not None else None
+        )
+    else:
+        transport = await TcpWrapperTransport.connect(
+            *endpoint,
+            client_sap=client,
+            server_sap=args.server,
+            timeout_s=args.timeout,
+            trace=trace if sink is not None else None,
+        )
+    async with Session(transport, password=password, timeout_s=args.timeout) as session:
+        return await verb(session, args)
+
+
+async def _read(session: Session, args: argparse.Namespace) -> list[str]:
+    obis, attribute = args.obis, args.member
+    class_id = args.class_id or await _class_of(session, obis)
+    value = await session.get(AttributeDescriptor(class_id, obis, attribute))
+    result: dict[str, Any] = {"obis": str(obis), "class": class_id, "attribute": attribute}
+    if class_id in SCALED_CLASSES and attribute == 2:
+        scaler_unit = await session.get(AttributeDescriptor(class_id, obis, 3))
+        number, unit = scaled(value, scaler_unit)
+        result |= {"value": _json_number(number), "unit": unit}
+        text = f"{number} {unit}".rstrip()
+    else:
+        result["value"] = to_json(value, class_id)
+        text = to_text(value, class_id)
+    if args.json:
+        return [json.dumps(result)]
+    return [f"{obis} class {class_id} attribute {attribute}", text]
+
+
+async def _list(session: Session, args: argparse.Namespace) -> list[str]:
+    objects = await _object_list(session)
+    if args.json:
+        rows = [{"class": c, "obis": str(o), "version": v} for c, o, v in objects]
+        return [json.dumps(rows)]
+    return [f"{c:>5}  {o!s:<18} v{v}" for c, o, v in objects]
+
+
+async def _set(session: Session, args: argparse.Namespace) -> list[str]:
+    obis, attribute = args.obis, args.member
+    class_id = args.class_id or await _class_of(session, obis)
+    descriptor = AttributeDescriptor(class_id, obis, attribute)
+    if args.type is not None:
+        value_type = VALUE_TYPES[args.type]
+    else:
+        value_type = (await session.get(descriptor)).type
+    await session.set(descriptor, parse_value(args.value, value_type, class_id))
+    return [json.dumps({"result": "ok"}) if args.json else "ok"]
+
+
+async def _action(session: Session, args: argparse.Namespace) -> list[str]:
+    obis, method = args.obis, args.member
+    class_id = args.class_id or await _class_of(session, obis)
+    value_type = VALUE_TYPES[args.type]
+    parameter = parse_value(args.value, value_type, class_id)
+    returned = await session.action(MethodDescriptor(class_id, obis, method), parameter)
+    return _action_result(returned, class_id, args.json)
+
+
+async def _relay(session: Session, args: argparse.Namespace) -> list[str]:
+    method = REMOTE_DISCONNECT if args.verb == "disconnect" else REMOTE_RECONNECT
+    descriptor = MethodDescriptor(DISCONNECT_CONTROL_CLASS, DISCONNECT_CONTROL, method)
+    returned = await session.action(descriptor, Data.integer(0))
+    return _action_result(returned, DISCONNECT_CONTROL_CLASS, args.json)
+
+
+_VERBS: dict[str, Verb] = {
+    "read": _read,
+    "list": _list,
+    "set": _set,
+    "action": _action,
+    "disconnect": _relay,
+    "reconnect": _relay,
+}
+
+
+def _action_result(returned: Data | None, class_id: int, as_json: bool) -> list[str]:
+    if as_json:
+        data = None if returned is None else to_json(returned, class_id)
+        return [json.dumps({"result": "ok", "return": data})]
+    return ["ok"] if returned is None else ["ok", to_text(returned, class_id)]
+
+
+# ---------------------------------------------------------------- helpers
+
+
+async def _object_list(session: Session) -> list[tuple[int, Obis, int]]:
+    """(class id, OBIS, version) of every object the association sees."""
+    listed = await session.get(ASSOCIATION_LN)
+    objects = []
+    for entry in listed.items:
+        class_id, version, name = entry.items[:3]
+        if not isinstance(name.value, bytes):
+            raise ProtocolError("object list entry without an octet-string logical name")
+        objects.append((class_id.int_value, Obis.from_bytes(name.value), version.int_value))
+    return objects
+
+
+async def _class_of(session: Session, obis: Obis) -> int:
+    for class_id, listed, _ in await _object_list(session):
+        if listed == obis:
+            return class_id
+    raise NotOnMeter(f"{obis} is not in the meter's object list (or give --class)")
+
+
+def _target(text: str, default: int | None) -> tuple[Obis, int]:
+    """``OBIS[:N]``: the last ``:N`` after a full ``A-B:C.D.E.F`` or a dotted form."""
+    head, sep, tail = text.rpartition(":")
+    if sep and tail.isdigit() and ("-" not in text or ("-" in head and ":" in head)):
+        return Obis.parse(head), int(tail)
+    if default is None:
+        raise UsageProblem(f"{text!r}: give the method as OBIS:METHOD, like 0-0:96.3.10.255:1")
+    return Obis.parse(text), default
+
+
+def parse_value(text: str, value_type: DataType, class_id: int | None = None) -> Data:
+    """A command-line value as ``value_type``: ``true``/``false``, integers, ``0x..`` hex or text
+    for octet-strings, ISO 8601 for a clock's date-time octet-string."""
+    if value_type in (DataType.NULL_DATA, DataType.DONT_CARE):
+        return Data(value_type, None)
+    if value_type is DataType.BOOLEAN:
+        if text.lower() not in ("true", "false", "1", "0"):
+            raise UsageProblem(f"boolean value must be true or false, got {text!r}")
+        return Data.boolean(text.lower() in ("true", "1"))
+    if value_type in (DataType.FLOAT32, DataType.FLOAT64):
+        return Data(value_type, float(text))
+    if value_type in (DataType.VISIBLE_STRING, DataType.UTF8_STRING):
+        return Data(value_type, text)
+    if value_type in (DataType.OCTET_STRING, DataType.DATE_TIME, DataType.DATE, DataType.TIME):
+        return Data(value_type, _octets(text, class_id))
+    if value_type is DataType.BIT_STRING:
+        return Data.bit_string(BitString.from_bits(text))
+    try:
+        return Data(value_type, int(text, 0))
+    except ValueError:
+        raise UsageProblem(f"{value_type.name.lower()} needs an integer, got {text!r}") from None
+
+
+def _octets(text: str, class_id: int | None) -> bytes:
+    if text.startswith("0x"):
+        try:
+            return bytes.fromhex(text[2:])
+        except ValueError:
+            raise UsageProblem(f"not hex: {text!r}") from None
+    if class_id == CLOCK_CLASS:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise UsageProblem(f"clock time must be ISO 8601 with offset, got {text!r}") from None
+        if moment.tzinfo is None:
+            raise UsageProblem("clock time needs an offset, like 2026-03-02T10:00:00+01:00")
+        return CosemDateTime.from_datetime(moment).to_bytes()
+    return text.encode()
+
+
+def _json_number(number: Decimal) -> int | str:
+    """Integral values as JSON numbers; fractions as exact decimal strings (never floats)."""
+    return int(number) if number == number.to_integral_value() else str(number)
+
+
+def _trace_sink(target: str | None) -> TextIO | None:
+    if target is None:
+        return None
+    if target == "-":
+        return sys.stderr
+    try:
+        return open(target, "a")
+    except OSError as exc:
+        raise UsageProblem(f"--trace {target}: {exc.strerror}") from exc
+
+
+def _fail(code: int, message: str) -> int:
+    print(f"vmeter headend: {message}", file=sys.stderr)
+    return code

@@ -1,0 +1,86 @@
+"""A blocking gurux-dlms client over the TCP wrapper (run it in a thread next to the server).
+
+The gurux pattern (TOOLING.md): send each frame, feed the bytes to ``client.getData`` until
+it returns True, and loop ``receiverReady`` while the reply says more data follows."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+from gurux_dlms import GXByteBuffer, GXDLMSClient, GXReplyData
+from gurux_dlms.enums import Authentication, InterfaceType
+
+TIMEOUT_S = 10.0
+
+
+class GuruxSession:
+    def __init__(self, port: int, client_sap: int = 16, password: str | None = None) -> None:
+        authentication = Authentication.LOW if password else Authentication.NONE
+        self.client = GXDLMSClient(
+            True, client_sap, 1, authentication, password, InterfaceType.WRAPPER
+        )
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT_S)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.frames: list[tuple[bytes, bytes]] = []
+        """Every (request, response) exchanged, raw wrapper frames."""
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def exchange(self, frames: Any) -> GXReplyData:
+        reply = GXReplyData()
+        for frame in frames if isinstance(frames, list) else [frames]:
+            reply.clear()
+            self._exchange_one(frame, reply)
+            while reply.isMoreData():
+                self._exchange_one(self.client.receiverReady(reply), reply)
+        return reply
+
+    def _exchange_one(self, frame: bytes | bytearray, reply: GXReplyData) -> None:
+        self.sock.sendall(bytes(frame))
+        buffer = GXByteBuffer()
+        received = b""
+        notify = GXReplyData()
+        while True:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("server closed the connection")
+            received += chunk
+            buffer.set(chunk)
+            if self.client.getData(buffer, reply, notify):
+                break
+        self.frames.append((bytes(frame), received))
+
+    def associate(self) -> None:
+        reply = self.exchange(self.client.aarqRequest())
+        self.client.parseAareResponse(reply.data)
+
+    def release(self) -> None:
+        self.exchange(self.client.releaseRequest())
+
+    def object_list(self) -> Any:
+        reply = self.exchange(self.client.getObjectsRequest())
+        return self.client.parseObjects(reply.data, True)
+
+    def read(self, obj: Any, attribute: int) -> Any:
+        reply = self.exchange(self.client.read(obj, attribute))
+        return self.client.updateValue(obj, attribute, reply.value)
+
+    def read_list(self, items: list[tuple[Any, int]]) -> list[Any]:
+        """GET-Request-With-List (gurux splits long lists into several requests)."""
+        values: list[Any] = []
+        for message in self.client.readList(items):
+            values.extend(self.exchange(message).value)
+        self.client.updateValues(items, values)
+        return values
+
+    def write(self, obj: Any, attribute: int) -> None:
+        self.exchange(self.client.write(obj, attribute))
+
+    def method(self, frames: Any) -> GXReplyData:
+        return self.exchange(frames)
+
+    def rows_by_range(self, profile: Any, start: Any, end: Any) -> Any:
+        reply = self.exchange(self.client.readRowsByRange(profile, start, end))
+        return self.client.updateValue(profile, 2, reply.value)
