@@ -3,8 +3,10 @@
 The server (a real-time VirtualMeter with the TCP wrapper service, as ``vmeter run``) runs in
 its own process; its CPU time is read from /proc before and after each run, so "server CPU per
 GET" is the server process's user+system time divided by the GETs it answered (the meter's
-own timers included, which are negligible here). Each GET reads 1-0:1.8.1.255 live (the
-firmware advances to the clock's now and releases the value).
+own timers included, which are negligible here); "client CPU per GET" likewise from each
+client process's own CPU time. On one association GETs go one after the other, so GET/s is
+bounded by the sum of both plus the loopback's latency. Each GET reads 1-0:1.8.1.255 live
+(the firmware advances to the clock's now and releases the value).
 
 Clients, each in its own process, each with its own association, for 1 and N concurrent
 associations: ``raw`` (a pre-encoded wrapper frame on a blocking socket: the server's
@@ -174,13 +176,21 @@ CLIENTS: dict[str, Callable[[int, float], int]] = {
 
 def measure(
     server_pid: int, client: Callable[[int, float], int], port: int, n: int, seconds: float
-) -> tuple[int, float, float]:
-    """(requests, wall seconds, server CPU seconds) for ``n`` concurrent client processes."""
+) -> tuple[int, float, float, float]:
+    """(requests, wall seconds, server CPU seconds, client CPU seconds) for ``n`` concurrent
+    client processes."""
     with multiprocessing.get_context("fork").Pool(n) as pool:
         cpu_before, started = cpu_seconds(server_pid), time.perf_counter()
-        counts = pool.starmap(client, [(port, seconds)] * n)
+        runs = pool.starmap(_timed, [(client, port, seconds)] * n)
         wall, cpu = time.perf_counter() - started, cpu_seconds(server_pid) - cpu_before
-    return sum(counts), wall, cpu
+    return sum(count for count, _ in runs), wall, cpu, sum(cpu for _, cpu in runs)
+
+
+def _timed(client: Callable[[int, float], int], port: int, seconds: float) -> tuple[int, float]:
+    """(requests, this client process's CPU seconds while making them)."""
+    started = time.process_time()
+    count = client(port, seconds)
+    return count, time.process_time() - started
 
 
 def main() -> None:
@@ -200,12 +210,18 @@ def main() -> None:
         assert server.stdout is not None
         port = int(server.stdout.readline())
         print(f"server pid {server.pid} on 127.0.0.1:{port}, {os.cpu_count()} CPUs")
-        print(f"{'client':8} {'assoc':>5} {'GET/s':>9} {'server CPU/GET':>15}")
+        header = f"{'client':8} {'assoc':>5} {'GET/s':>9} {'server CPU/GET':>15}"
+        print(f"{header} {'client CPU/GET':>15}")
         for kind in args.kinds:
             for n in args.clients:
-                requests, wall, cpu = measure(server.pid, CLIENTS[kind], port, n, args.seconds)
-                print(f"{kind:8} {n:5} {requests / wall:9.0f} {cpu / requests * 1e6:12.1f} us")
-        setups, wall, cpu = measure(server.pid, association_client, port, 1, args.seconds)
+                requests, wall, cpu, client_cpu = measure(
+                    server.pid, CLIENTS[kind], port, n, args.seconds
+                )
+                print(
+                    f"{kind:8} {n:5} {requests / wall:9.0f} {cpu / requests * 1e6:12.1f} us"
+                    f" {client_cpu / requests * 1e6:12.1f} us"
+                )
+        setups, wall, cpu, _ = measure(server.pid, association_client, port, 1, args.seconds)
         print(
             f"association set-ups (AARQ+RLRQ, raw client): {setups / wall:.0f}/s, "
             f"server CPU {cpu / setups * 1e6:.0f} us each"

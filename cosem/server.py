@@ -29,6 +29,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from typing import TypeVar
 
 from cosem.access import ClientPolicy, Role
 from cosem.apdu.acse import (
@@ -468,12 +469,8 @@ class ServerAssociation:
             return attribute.read_selective(access)
         except AccessRefused as refused:
             return refused.result
-        except CosemError as exc:
-            log.warning("GET %s failed: %s", descriptor, exc)
-            return DataAccessResult.OTHER_REASON
-        except Exception:
-            log.exception("GET %s failed", descriptor)
-            return DataAccessResult.HARDWARE_FAULT
+        except Exception as exc:
+            return _failure("GET", descriptor, exc, DataAccessResult)
 
     def _attribute(self, descriptor: AttributeDescriptor) -> Attribute | DataAccessResult:
         key = descriptor.to_bytes()
@@ -566,12 +563,8 @@ class ServerAssociation:
             attribute.write(value)
         except AccessRefused as refused:
             return refused.result
-        except CosemError as exc:
-            log.warning("SET %s failed: %s", descriptor, exc)
-            return DataAccessResult.OTHER_REASON
-        except Exception:
-            log.exception("SET %s failed", descriptor)
-            return DataAccessResult.HARDWARE_FAULT
+        except Exception as exc:
+            return _failure("SET", descriptor, exc, DataAccessResult)
         return DataAccessResult.SUCCESS
 
     # ------------------------------------------------------------ ACTION
@@ -599,13 +592,23 @@ class ServerAssociation:
             data = method.invoke(request.parameters)
         except ActionRefused as refused:
             return refused.result, None
-        except CosemError as exc:
-            log.warning("ACTION %s failed: %s", descriptor, exc)
-            return ActionResult.OTHER_REASON, None
-        except Exception:
-            log.exception("ACTION %s failed", descriptor)
-            return ActionResult.HARDWARE_FAULT, None
+        except Exception as exc:
+            return _failure("ACTION", descriptor, exc, ActionResult), None
         return ActionResult.SUCCESS, data
+
+
+Result = TypeVar("Result", DataAccessResult, ActionResult)
+
+
+def _failure(service: str, target: object, error: Exception, results: type[Result]) -> Result:
+    """The answer to a read, write or method that raised something other than its refusal:
+    other-reason for a COSEM error (a value the object cannot take...), hardware-fault (logged
+    with its traceback) for anything else: a bug in one object never stops the meter."""
+    if isinstance(error, CosemError):
+        log.warning("%s %s failed: %s", service, target, error)
+        return results.OTHER_REASON
+    log.error("%s %s failed", service, target, exc_info=error)
+    return results.HARDWARE_FAULT
 
 
 def _authentication_refusal(policy: ClientPolicy, aarq: AARQ) -> AssociationDiagnostic | None:

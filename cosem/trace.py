@@ -1,9 +1,14 @@
-"""Human-readable APDUs for ``--trace``: hex of each frame with its decoded APDU."""
+"""Human-readable APDUs for ``--trace``: hex of each frame with its decoded APDU, and where
+the trace goes (``open_trace``)."""
 
 from __future__ import annotations
 
 import dataclasses
 import enum
+import sys
+from collections.abc import Callable
+from types import TracebackType
+from typing import TextIO
 
 from cosem.apdu import AttributeDescriptor, InvokeIdAndPriority, MethodDescriptor, parse_apdu
 from cosem.axdr import Data, DataType
@@ -11,6 +16,43 @@ from cosem.errors import CosemError
 from cosem.obis import Obis
 
 _MAX_ITEMS = 8  # long arrays are elided in traces
+
+Tracer = Callable[[str], None]
+"""Receives one trace entry (``format_frame``'s text); transports take one, or None."""
+
+
+class TraceFile:
+    """A ``Tracer`` writing to a file, or to stderr for ``-``: stdout is never used, it carries
+    the program's own output (the meter's LCD lines, the head-end's results)."""
+
+    def __init__(self, target: str) -> None:
+        """``target`` is a path to append to or ``-``; OSError when the file cannot be opened."""
+        self.target = target
+        self._sink: TextIO = sys.stderr if target == "-" else open(target, "a")  # noqa: SIM115
+
+    def __call__(self, text: str) -> None:
+        print(text, file=self._sink, flush=True)
+
+    def close(self) -> None:
+        if self._sink is not sys.stderr:
+            self._sink.close()
+
+    def __enter__(self) -> TraceFile:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_trace(target: str | None) -> TraceFile | None:
+    """The ``--trace FILE|-`` option: None without one; OSError for a file that cannot be
+    opened (each CLI turns it into its own usage error)."""
+    return None if target is None else TraceFile(target)
 
 
 def describe_data(data: Data) -> str:

@@ -225,7 +225,7 @@ COMMANDS: list[Command] = [
     Command("config", "meter configuration files", add_config_arguments, config_command),
     Command(
         "demo",
-        "simulate one day at high speed, printing the LCD and a summary",
+        "one simulated day, then a head-end reading and operating the meter over MQTT",
         add_demo_arguments,
         demo_command,
     ),

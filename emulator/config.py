@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from firmware.rules.credit import CreditError, validate_ean
 from firmware.rules.localtime import BRUSSELS
 from firmware.rules.tariff import TariffCalendar
 from firmware.settings import DisplaySettings, Identity, MeterSettings
@@ -111,14 +112,14 @@ kind: {kind}                 # electricity | gas | budget
 
 identity:
   serial_number: "VM0000000001"
-  ean: "541448860000000018"        # 18 digits; top-up reference = its last 13 (rule P6)
+  ean: "541448860000000011"        # 18 digits; top-up reference = its last 13 (rule P6)
   logical_device_name: "VMT0000000000001"
 
 communication:
   tcp: "127.0.0.1:4059"            # COSEM server over the TCP wrapper; null = off
   hdlc_physical_address: 17        # HDLC server physical address (16..16383)
   serial: null                     # serial device for HDLC/optical, e.g. /dev/ttyUSB0
-  mqtt: null                       # head-end broker, e.g. "127.0.0.1:1883"
+  mqtt: null                       # "embedded[:PORT]" or "mqtt://[user:pass@]host:port"
 
 security:
   reader_password: "12345678"      # client 17, low-level security
@@ -368,9 +369,10 @@ class _Reader:
     def identity(self, node: yaml.Node) -> Identity:
         def ean(value_node: yaml.Node) -> str:
             value = self.string(value_node)
-            if not re.fullmatch(r"\d{18}", value):
-                raise self.error(value_node, f"an EAN is 18 digits, got {value!r}")
-            return value
+            try:
+                return validate_ean(value)
+            except CreditError as exc:
+                raise self.error(value_node, str(exc)) from None
 
         values = self.section(
             node,

@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -33,14 +32,15 @@ import aiomqtt
 from cosem.apdu.enums import ServiceError, StateError
 from cosem.apdu.notification import ExceptionResponse
 from cosem.errors import DecodeError
-from cosem.server import LogicalDevice, ServerAssociation
-from cosem.trace import format_frame
+from cosem.server import LogicalDevice
+from cosem.trace import Tracer
 from cosem.wrapper import encode_wrapper
+from cosem.wrapper_server import WrapperAssociations
 from emulator.broker import EmbeddedBroker, EmbeddedTarget, parse_mqtt_target
 from emulator.config import ConfigError, MeterConfig
 from emulator.cosem_binding import build_logical_device
 from emulator.runtime import VirtualMeter
-from emulator.tcp_service import run_with_tcp
+from emulator.tcp_service import on_stderr, run_traced, run_with_tcp
 from headend.mqtt import (
     OFFLINE,
     ONLINE,
@@ -58,7 +58,6 @@ CACHE_SIZE = 32
 MAX_CLIENTS = 64
 """Client-ids with live associations; the least recently heard one is forgotten beyond."""
 _UNREADABLE = ExceptionResponse(StateError.SERVICE_NOT_ALLOWED, ServiceError.OTHER_REASON)
-Tracer = Callable[[str], None]
 
 
 # -- sans-IO: requests in, answers out ---------------------------------------------------------
@@ -68,7 +67,7 @@ Tracer = Callable[[str], None]
 class _Client:
     """What the meter remembers of one head-end (client-id)."""
 
-    associations: dict[int, ServerAssociation] = field(default_factory=dict)
+    wrapper: WrapperAssociations
     answered: OrderedDict[str, tuple[bytes, bytes | None]] = field(default_factory=OrderedDict)
     """request-id -> (request payload, answer), oldest first."""
 
@@ -103,7 +102,9 @@ class MqttRequests:
     def _client(self, client_id: str) -> _Client:
         client = self._clients.get(client_id)
         if client is None:
-            client = self._clients[client_id] = _Client()
+            client = self._clients[client_id] = _Client(
+                WrapperAssociations(self.device, self.trace)
+            )
             if len(self._clients) > MAX_CLIENTS:
                 self._clients.popitem(last=False)
         else:
@@ -119,24 +120,9 @@ class MqttRequests:
             # Answer to the source wPort if the header got that far.
             client_sap = int.from_bytes(payload[2:4], "big") if len(payload) >= 4 else 0
             return encode_wrapper(server_sap, client_sap, _UNREADABLE.to_bytes())
-        self._trace(f"C{frame.source_wport}->S{frame.dest_wport}", payload, frame.apdu)
-        if frame.dest_wport != server_sap:
-            return None
-        association = client.associations.get(frame.source_wport)
-        if association is None:
-            association = self.device.association(frame.source_wport)
-            client.associations[frame.source_wport] = association
-        self.executed += 1
-        response = association.handle(frame.apdu)
-        if response is None:
-            return None
-        answer = encode_wrapper(server_sap, frame.source_wport, response)
-        self._trace(f"S{server_sap}->C{frame.source_wport}", answer, response)
-        return answer
-
-    def _trace(self, direction: str, frame: bytes, apdu: bytes) -> None:
-        if self.trace is not None:
-            self.trace(format_frame(direction, frame, apdu))
+        if client.wrapper.addressed_to_us(frame.dest_wport):
+            self.executed += 1
+        return client.wrapper.answer(frame.source_wport, frame.dest_wport, payload, frame.apdu)
 
 
 # -- the asyncio loop --------------------------------------------------------------------------
@@ -316,26 +302,10 @@ async def run_with_mqtt(
 
 
 def run_cli(runtime: VirtualMeter, config: MeterConfig, target: str, trace: str | None) -> None:
-    """``vmeter run --mqtt``: ``trace`` is a file to append to, ``-`` for stdout. Raises
-    ConfigError for a bad target or an unwritable trace file."""
+    """``vmeter run --mqtt``. Raises ConfigError for a bad target or an unwritable trace file."""
     try:
         parse_mqtt_target(target)
         MeterTopics(runtime.meter.identity.serial_number)
     except ValueError as error:
         raise ConfigError(f"--mqtt: {error}") from error
-    try:
-        sink = None if trace is None else sys.stdout if trace == "-" else open(trace, "a")  # noqa: SIM115
-    except OSError as error:
-        raise ConfigError(f"--trace {trace}: {error.strerror}") from error
-
-    def tracer(text: str) -> None:
-        print(text, file=sink, flush=True)
-
-    def announce(text: str) -> None:
-        print(text, file=sys.stderr, flush=True)
-
-    try:
-        asyncio.run(run_with_mqtt(runtime, config, target, tracer if sink else None, announce))
-    finally:
-        if sink is not None and sink is not sys.stdout:
-            sink.close()
+    run_traced(trace, lambda tracer: run_with_mqtt(runtime, config, target, tracer, on_stderr))

@@ -37,6 +37,7 @@ from cosem.iec62056_21 import (
     ReadoutRequested,
     SignOn,
 )
+from cosem.trace import Tracer, format_frame
 from emulator.config import ConfigError, MeterConfig
 from emulator.cosem_binding import build_logical_device
 from emulator.runtime import VirtualMeter
@@ -104,6 +105,7 @@ class HdlcSession:
     device: AssociationFactory
     settings: HdlcSettings = field(default_factory=HdlcSettings)
     monotonic: Callable[[], float] = time.monotonic
+    trace: Tracer | None = None
 
     async def run(self, pipe: BytePipe, leftover: bytes = b"") -> None:
         settings = self.settings
@@ -116,6 +118,7 @@ class HdlcSession:
         )
         associations: dict[int, ApduHandler] = {}
         data = leftover
+        received = bytearray()  # the frames of the request being traced
         # Without a link (before the SNRM, or after a DISC) only the handover timeout applies.
         idle_since = self.monotonic()
         while True:
@@ -123,9 +126,14 @@ class HdlcSession:
             if data:
                 link.receive_data(data, now)
                 idle_since = now
+                if self.trace is not None:
+                    received += data
             link.check_timeout(now)
-            finished = self._serve_events(link, associations)
+            finished, request, reply = self._serve_events(link, associations)
             outgoing = link.data_to_send()
+            if self.trace is not None:
+                self._trace(link, bytes(received), request, outgoing, reply)
+                received.clear()
             if outgoing:
                 await pipe.write(outgoing)
             if finished:
@@ -137,8 +145,11 @@ class HdlcSession:
                 return
             data = await pipe.read(timeout=POLL_INTERVAL)
 
-    def _serve_events(self, link: HdlcLink, associations: dict[int, ApduHandler]) -> bool:
-        """Answer every pending event; True when the link has ended."""
+    def _serve_events(
+        self, link: HdlcLink, associations: dict[int, ApduHandler]
+    ) -> tuple[bool, bytes | None, bytes | None]:
+        """Answer every pending event: (the link has ended, the last request, its reply)."""
+        request = reply = None
         while (event := link.next_event()) is not None:
             if isinstance(event, Connected):
                 associations.clear()  # a new link starts without an application association
@@ -147,7 +158,7 @@ class HdlcSession:
                 sap = link.peer_client.sap if link.peer_client else 0
                 if sap not in associations:
                     associations[sap] = self.device.association(sap)
-                reply = associations[sap].handle(event.apdu)
+                request, reply = event.apdu, associations[sap].handle(event.apdu)
                 if reply is None:
                     link.receive_ready()
                 else:
@@ -156,8 +167,31 @@ class HdlcSession:
                 log.warning("HDLC frame rejected: %s", event.reason)
             elif isinstance(event, Disconnected):
                 log.info("HDLC link down: %s", event.reason)
-                return True
-        return False
+                return True, request, reply
+        return False, request, reply
+
+    def _trace(
+        self,
+        link: HdlcLink,
+        received: bytes,
+        request: bytes | None,
+        outgoing: bytes,
+        reply: bytes | None,
+    ) -> None:
+        """Frames in and out: with their decoded APDU when they complete one (a long reply's
+        first segment carries it), as bare hex otherwise (SNRM, RR, DISC, later segments)."""
+        client = f"C{link.peer_client.sap}" if link.peer_client else "C?"
+        server = f"S{self.settings.address.logical}"
+        for direction, frames, apdu in (
+            (f"{client}->{server}", received, request),
+            (f"{server}->{client}", outgoing, reply),
+        ):
+            if frames and self.trace is not None:
+                self.trace(
+                    format_frame(direction, frames, apdu)
+                    if apdu is not None
+                    else f"{direction} {frames.hex(' ')}"
+                )
 
 
 @dataclass
@@ -222,15 +256,19 @@ def start_serial_services(
     config: MeterConfig,
     tcp_hdlc: str | None,
     announce: Callable[[str], None],
+    trace: Tracer | None = None,
 ) -> None:
     """`vmeter run --serial DEVICE|pty` and `--tcp-hdlc HOST:PORT`: open the port now (a pty's
-    path is announced), serve from the meter's first step until its run loop ends.
+    path is announced), serve from the meter's first step until its run loop ends; ``trace``
+    receives every HDLC frame (`--trace`, opened with `cosem.trace.open_trace`).
 
     Raises ConfigError for a device that cannot be opened or a bad endpoint."""
     communication = config.communication
     device = build_logical_device(runtime, config)
     hdlc = HdlcSession(
-        device, HdlcSettings(address=ServerAddress.of(1, communication.hdlc_physical_address))
+        device,
+        HdlcSettings(address=ServerAddress.of(1, communication.hdlc_physical_address)),
+        trace=trace,
     )
     services: list[Coroutine[None, None, None]] = []
     if communication.serial is not None:

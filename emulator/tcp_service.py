@@ -15,12 +15,13 @@ import asyncio
 import logging
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from cosem.errors import DecodeError
-from cosem.server import LogicalDevice, ServerAssociation
-from cosem.trace import format_frame
-from cosem.wrapper import HEADER, WRAPPER_VERSION, WrapperDecoder, encode_wrapper
+from cosem.server import LogicalDevice
+from cosem.trace import Tracer, open_trace
+from cosem.wrapper import HEADER, WRAPPER_VERSION, WrapperDecoder
+from cosem.wrapper_server import WrapperAssociations
 from emulator.config import ConfigError, MeterConfig
 from emulator.cosem_binding import build_logical_device
 from emulator.runtime import VirtualMeter
@@ -31,7 +32,6 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4059
 DEFAULT_IDLE_TIMEOUT_S = 120.0
 MAX_ASSOCIATIONS_PER_CONNECTION = 16  # client SAPs one connection may use (16, 17, 1...)
-Tracer = Callable[[str], None]
 
 
 def parse_endpoint(text: str) -> tuple[str, int]:
@@ -97,9 +97,8 @@ class TcpService:
 class _Connection(asyncio.Protocol):
     def __init__(self, service: TcpService) -> None:
         self.service = service
-        self.device = service.device
         self.decoder = WrapperDecoder()
-        self.associations: dict[int, ServerAssociation] = {}
+        self.wrapper = WrapperAssociations(service.device, service.trace)
         self.transport: asyncio.Transport | None = None
         self.peer: object = None
         self.last_activity = 0.0
@@ -117,7 +116,7 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.service.connections.discard(self)
-        self.associations.clear()
+        self.wrapper.associations.clear()
 
     def close(self) -> None:
         if self.transport is not None:
@@ -141,26 +140,18 @@ class _Connection(asyncio.Protocol):
             self._serve(frame.source_wport, frame.dest_wport, frame.to_bytes())
 
     def _serve(self, client_sap: int, server_sap: int, raw: bytes) -> None:
-        apdu = raw[HEADER.size :]
-        trace = self.service.trace
-        if trace is not None:
-            trace(format_frame(f"C{client_sap}->S{server_sap}", raw, apdu))
-        if server_sap != self.device.server_sap:
+        wrapper = self.wrapper
+        if (
+            client_sap not in wrapper.associations
+            and wrapper.addressed_to_us(server_sap)
+            and len(wrapper.associations) >= MAX_ASSOCIATIONS_PER_CONNECTION
+        ):
+            log.info("dropping COSEM connection %s: too many client SAPs", self.peer)
+            self.close()
             return
-        association = self.associations.get(client_sap)
-        if association is None:
-            if len(self.associations) >= MAX_ASSOCIATIONS_PER_CONNECTION:
-                log.info("dropping COSEM connection %s: too many client SAPs", self.peer)
-                self.close()
-                return
-            association = self.associations[client_sap] = self.device.association(client_sap)
-        response = association.handle(apdu)
-        if response is None or self.transport is None:
-            return
-        frame = encode_wrapper(server_sap, client_sap, response)
-        if trace is not None:
-            trace(format_frame(f"S{server_sap}->C{client_sap}", frame, response))
-        self.transport.write(frame)
+        answer = wrapper.answer(client_sap, server_sap, raw, raw[HEADER.size :])
+        if answer is not None and self.transport is not None:
+            self.transport.write(answer)
 
 
 async def run_with_tcp(
@@ -188,25 +179,33 @@ async def run_with_tcp(
 
 
 def run_cli(runtime: VirtualMeter, config: MeterConfig, endpoint: str, trace: str | None) -> None:
-    """``vmeter run`` with the TCP service: ``trace`` is a file to append to, ``-`` for stdout.
-    Raises ConfigError for a bad endpoint or an unwritable trace file."""
+    """``vmeter run`` with the TCP service. Raises ConfigError for a bad endpoint or an
+    unwritable trace file."""
     try:
         parse_endpoint(endpoint)
     except ValueError as error:
         raise ConfigError(f"--tcp: {error}") from error
+    run_traced(trace, lambda tracer: run_with_tcp(runtime, config, endpoint, tracer, on_stderr))
+
+
+def run_traced(trace: str | None, serving: Callable[[Tracer | None], Awaitable[None]]) -> None:
+    """Run ``serving`` on a new event loop with ``--trace FILE|-`` open around it (``-`` is
+    stderr: the meter's stdout carries its LCD lines). ConfigError for an unwritable file."""
     try:
-        sink = None if trace is None else sys.stdout if trace == "-" else open(trace, "a")  # noqa: SIM115
+        tracer = open_trace(trace)
     except OSError as error:
         raise ConfigError(f"--trace {trace}: {error.strerror}") from error
 
-    def tracer(text: str) -> None:
-        print(text, file=sink, flush=True)
-
-    def announce(text: str) -> None:
-        print(text, file=sys.stderr, flush=True)
+    async def main() -> None:
+        await serving(tracer)
 
     try:
-        asyncio.run(run_with_tcp(runtime, config, endpoint, tracer if sink else None, announce))
+        asyncio.run(main())
     finally:
-        if sink is not None and sink is not sys.stdout:
-            sink.close()
+        if tracer is not None:
+            tracer.close()
+
+
+def on_stderr(text: str) -> None:
+    """Announcements (where the services listen) go to stderr, beside the trace."""
+    print(text, file=sys.stderr, flush=True)

@@ -30,7 +30,7 @@ from firmware.screens import (
     TARIFF_SYMBOLS,
     TEST_FIELDS,
 )
-from firmware.settings import Identity, MeterSettings
+from firmware.settings import REGISTER_ITEMS, Identity, MeterSettings
 from firmware.state import MeterState, from_ms, to_ms, to_ms_ceiling
 from hal.bundle import MeterHal
 from hal.frontend import NO_POWER, PowerReading
@@ -39,8 +39,8 @@ from hal.lcd import LcdState
 PROFILE_PERIOD_MS = 15 * 60 * 1000
 NEVER = 2**62
 SHORT_PRESS_LIMIT = timedelta(seconds=1)
-_REGISTER_INDEX = {"1.8.1": 0, "1.8.2": 1, "2.8.1": 2, "2.8.2": 3}
-"""Display items showing an energy register, by register index (``firmware.screens``)."""
+_REGISTER_INDEX = {item: index for index, item in enumerate(REGISTER_ITEMS)}
+"""Display items showing an energy register, by register index."""
 RELAY_EVENTS = {
     ControlState.DISCONNECTED: EventCode.RELAY_DISCONNECTED,
     ControlState.CONNECTED: EventCode.RELAY_CONNECTED,
@@ -354,7 +354,8 @@ class ElectricityMeter:
         self._display_due_ms = 0  # symbols and the counting register may have changed
 
     def _on_relay_change(self, old: ControlState, new: ControlState, transition: str) -> None:
-        if not self._advancing:  # an order from outside: count the energy before it first
+        outside = not self._advancing
+        if outside:  # an order from outside: count the energy before it first
             self.advance_to(self._clock.now())
         self.hal.relay.set_closed(new is ControlState.CONNECTED)
         self._log(
@@ -362,6 +363,8 @@ class ElectricityMeter:
         )
         self._update_flow()
         self.save()
+        if outside:  # shown at once (within an advance, its end redraws)
+            self._refresh_display()
 
     def _save_if_unsaved_entries(self) -> None:
         self.advance_to(self._clock.now())
@@ -388,9 +391,13 @@ class ElectricityMeter:
     def _next_display_change_ms(self, item: str) -> int:
         """When the screen shown can next change by itself between two boundaries: a display
         deadline, or the shown register stepping to its next Wh."""
+        if self.display.backlight:
+            # Lit, the display reports only its backlight timeout, not the scroll steps that
+            # may still happen meanwhile: redraw at every call for these few seconds.
+            return self._t
         due = self.display.next_deadline(self._t, include_scroll=True)
         counting = self._counting_register()
-        if counting is not None and item in ITEM_SCREENS and _REGISTER_INDEX.get(item) == counting:
+        if counting is not None and _REGISTER_INDEX.get(item) == counting:
             mj = self._mj[counting]
             missing = (mj // MJ_PER_WH + 1) * MJ_PER_WH - mj
             step_ms = self._t + -(-missing // abs(self._net_w))

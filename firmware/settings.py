@@ -16,7 +16,7 @@ DEFAULT_DISPLAY_ITEMS = (*REGISTER_ITEMS, TARIFF_ITEM)
 @dataclass(frozen=True)
 class Identity:
     serial_number: str = "VM0000000001"
-    ean: str = "541448860000000018"
+    ean: str = "541448860000000011"
     logical_device_name: str = "VMT0000000000001"
     firmware_version: str = FIRMWARE_VERSION
 

@@ -23,7 +23,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TextIO
+from typing import Any
 
 from cosem.apdu import AttributeDescriptor, MethodDescriptor
 from cosem.axdr import BitString, Data, DataType
@@ -33,6 +33,7 @@ from cosem.errors import EncodeError
 from cosem.hdlc import HdlcError
 from cosem.iec62056_21 import Iec21Error
 from cosem.obis import Obis
+from cosem.trace import Tracer, open_trace
 from hal.optical import OpticalPortError
 from headend.mqtt import MqttTransport, parse_broker_url
 from headend.serial import add_serial_arguments, connect_serial, probe_target, readout_lines
@@ -108,14 +109,16 @@ def headend_command(args: argparse.Namespace) -> int:
         verb = None if args.verb == "readout" else _VERBS[args.verb]
         if "target" in args:  # checked before connecting: a typo is not a network problem
             args.obis, args.member = _target(args.target, None if args.verb == "action" else 2)
-        sink = _trace_sink(args.trace)
+        tracer = open_trace(args.trace)
+    except OSError as exc:
+        return _fail(EXIT_USAGE, f"--trace {args.trace}: {exc.strerror}")
     except (ValueError, UsageProblem) as exc:
         return _fail(EXIT_USAGE, str(exc))
     try:
         if verb is None:
             lines = asyncio.run(readout_lines(args))
         else:
-            lines = asyncio.run(_run(args, endpoint, verb, sink))
+            lines = asyncio.run(_run(args, endpoint, verb, tracer))
     except (ValueError, UsageProblem, EncodeError, OpticalPortError) as exc:
         return _fail(EXIT_USAGE, str(exc))
     except (AccessRefused, ExceptionReceived, NotOnMeter) as exc:
@@ -125,8 +128,8 @@ def headend_command(args: argparse.Namespace) -> int:
     except (NoAnswer, ProtocolError, Iec21Error, HdlcError) as exc:
         return _fail(EXIT_NO_ANSWER, str(exc))
     finally:
-        if sink is not None and sink is not sys.stderr:
-            sink.close()
+        if tracer is not None:
+            tracer.close()
     for line in lines:
         print(line)
     return EXIT_OK
@@ -136,13 +139,10 @@ Verb = Callable[[Session, argparse.Namespace], Awaitable[list[str]]]
 
 
 async def _run(
-    args: argparse.Namespace, endpoint: tuple[str, int] | None, verb: Verb, sink: TextIO | None
+    args: argparse.Namespace, endpoint: tuple[str, int] | None, verb: Verb, trace: Tracer | None
 ) -> list[str]:
     password = None if args.password is None else args.password.encode()
     client = args.client or (PUBLIC_CLIENT if password is None else MANAGEMENT_CLIENT)
-
-    def trace(text: str) -> None:
-        print(text, file=sink, flush=True)
 
     transport: ApduTransport
     if args.broker is not None:
@@ -152,19 +152,17 @@ async def _run(
             client_sap=client,
             server_sap=args.server,
             timeout_s=args.timeout,
-            trace=trace if sink is not None else None,
+            trace=trace,
         )
     elif endpoint is None:
-        transport = await connect_serial(
-            probe_target(args, client), trace if sink is not None else None
-        )
+        transport = await connect_serial(probe_target(args, client), trace)
     else:
         transport = await TcpWrapperTransport.connect(
             *endpoint,
             client_sap=client,
             server_sap=args.server,
             timeout_s=args.timeout,
-            trace=trace if sink is not None else None,
+            trace=trace,
         )
     async with Session(transport, password=password, timeout_s=args.timeout) as session:
         return await verb(session, args)
@@ -316,17 +314,6 @@ def _octets(text: str, class_id: int | None) -> bytes:
 def _json_number(number: Decimal) -> int | str:
     """Integral values as JSON numbers; fractions as exact decimal strings (never floats)."""
     return int(number) if number == number.to_integral_value() else str(number)
-
-
-def _trace_sink(target: str | None) -> TextIO | None:
-    if target is None:
-        return None
-    if target == "-":
-        return sys.stderr
-    try:
-        return open(target, "a")
-    except OSError as exc:
-        raise UsageProblem(f"--trace {target}: {exc.strerror}") from exc
 
 
 def _fail(code: int, message: str) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
 from typing import Protocol
 
 from cosem.hdlc import ClientAddress, LinkParameters, ServerAddress
@@ -19,11 +18,10 @@ from cosem.hdlc_link import (
     LinkState,
     Role,
 )
-from cosem.trace import format_frame
+from cosem.trace import Tracer, format_frame
 from headend.session import DEFAULT_TIMEOUT_S, ApduTransport, NoAnswer
 
 CLIENT_LIMITS = LinkParameters(max_info_tx=512, max_info_rx=512, window_tx=1, window_rx=1)
-Tracer = Callable[[str], None]
 POLLS = 3  # silences answered with an RR poll (the meter repeats a lost frame) before giving up
 
 

@@ -29,7 +29,6 @@ import contextlib
 import itertools
 import secrets
 import socket
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -37,7 +36,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiomqtt
 
 from cosem.errors import DecodeError
-from cosem.trace import format_frame
+from cosem.trace import Tracer, format_frame
 from cosem.wrapper import HEADER, WRAPPER_VERSION, WrapperFrame, encode_wrapper
 from headend.session import DEFAULT_TIMEOUT_S, ApduTransport, NoAnswer
 
@@ -51,7 +50,6 @@ OFFLINE = b"offline"
 NODELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
 """paho does not set TCP_NODELAY: without it a QoS 1 round trip takes 44-88 ms (TOOLING)."""
 _TOPIC_FORBIDDEN = frozenset("/+#\0")
-Tracer = Callable[[str], None]
 
 
 class MeterOffline(NoAnswer):

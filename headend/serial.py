@@ -25,8 +25,9 @@ from cosem.iec62056_21 import (
     OptionSelect,
     ReadoutReceived,
 )
+from cosem.trace import Tracer
 from hal.optical import SIGN_ON_LINE, Framing, LineSettings, OpticalPort, open_optical_port
-from headend.hdlc_transport import CLIENT_LIMITS, HdlcTransport, Tracer
+from headend.hdlc_transport import CLIENT_LIMITS, HdlcTransport
 from headend.session import DEFAULT_TIMEOUT_S, NoAnswer
 
 # Gurux waits ~200 ms after the option select before the line switch: the meter needs the

@@ -8,6 +8,7 @@ to 0x84) are accepted. Unknown optional ACSE fields are skipped, as the standard
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar, TypeVar
 
 from cosem.apdu.enums import (
     AcseResult,
@@ -135,6 +136,7 @@ def _user_information(value: bytes) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class InitiateRequest:
+    TAG: ClassVar[int] = INITIATE_REQUEST
     proposed_conformance: Conformance
     proposed_max_pdu_size: int
     dedicated_key: bytes | None = None
@@ -172,6 +174,7 @@ class InitiateRequest:
 
 @dataclass(frozen=True, slots=True)
 class InitiateResponse:
+    TAG: ClassVar[int] = INITIATE_RESPONSE
     negotiated_conformance: Conformance
     server_max_receive_pdu_size: int
     vaa_name: int = VAA_NAME_LN
@@ -347,26 +350,11 @@ class RLRQ:
     user_information: InitiateRequest | bytes | None = None
 
     def to_bytes(self) -> bytes:
-        body = b"" if self.reason is None else tlv(0x80, bytes((self.reason,)))
-        if self.user_information is not None:
-            body += tlv(0xBE, tlv(0x04, _initiate_bytes(self.user_information)))
-        return tlv(RLRQ_TAG, body)
+        return _encode_release(RLRQ_TAG, self.reason, self.user_information)
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> RLRQ:
-        reason = None
-        info: InitiateRequest | bytes | None = None
-        for tag, value in _fields(raw, RLRQ_TAG, "RLRQ"):
-            if tag == 0x80:
-                reason = enum_value(ReleaseRequestReason, _one_byte(value), "release reason")
-            elif tag == 0xBE:
-                initiate = _user_information(value)
-                info = (
-                    InitiateRequest.from_bytes(initiate)
-                    if initiate[:1] == bytes((INITIATE_REQUEST,))
-                    else initiate
-                )
-        return cls(reason, info)
+        return cls(*_decode_release(raw, RLRQ_TAG, "RLRQ", ReleaseRequestReason, InitiateRequest))
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,26 +363,41 @@ class RLRE:
     user_information: InitiateResponse | bytes | None = None
 
     def to_bytes(self) -> bytes:
-        body = b"" if self.reason is None else tlv(0x80, bytes((self.reason,)))
-        if self.user_information is not None:
-            body += tlv(0xBE, tlv(0x04, _initiate_bytes(self.user_information)))
-        return tlv(RLRE_TAG, body)
+        return _encode_release(RLRE_TAG, self.reason, self.user_information)
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> RLRE:
-        reason = None
-        info: InitiateResponse | bytes | None = None
-        for tag, value in _fields(raw, RLRE_TAG, "RLRE"):
-            if tag == 0x80:
-                reason = enum_value(ReleaseResponseReason, _one_byte(value), "release reason")
-            elif tag == 0xBE:
-                initiate = _user_information(value)
-                info = (
-                    InitiateResponse.from_bytes(initiate)
-                    if initiate[:1] == bytes((INITIATE_RESPONSE,))
-                    else initiate
-                )
-        return cls(reason, info)
+        return cls(*_decode_release(raw, RLRE_TAG, "RLRE", ReleaseResponseReason, InitiateResponse))
+
+
+Reason = TypeVar("Reason", ReleaseRequestReason, ReleaseResponseReason)
+Initiate = TypeVar("Initiate", InitiateRequest, InitiateResponse)
+
+
+def _encode_release(
+    tag: int, reason: int | None, info: InitiateRequest | InitiateResponse | bytes | None
+) -> bytes:
+    """RLRQ and RLRE: an optional reason [0], optional user-information [30]."""
+    body = b"" if reason is None else tlv(0x80, bytes((reason,)))
+    if info is not None:
+        body += tlv(0xBE, tlv(0x04, _initiate_bytes(info)))
+    return tlv(tag, body)
+
+
+def _decode_release(
+    raw: bytes, tag: int, what: str, reasons: type[Reason], initiate: type[Initiate]
+) -> tuple[Reason | None, Initiate | bytes | None]:
+    """(reason, user-information): the xDLMS initiate APDU, or its ciphered bytes."""
+    reason: Reason | None = None
+    info: Initiate | bytes | None = None
+    for field, value in _fields(raw, tag, what):
+        if field == 0x80:
+            reason = enum_value(reasons, _one_byte(value), "release reason")
+        elif field == 0xBE:
+            content = _user_information(value)
+            is_initiate = content[:1] == bytes((initiate.TAG,))  # else ciphered
+            info = initiate.from_bytes(content) if is_initiate else content
+    return reason, info
 
 
 def _one_byte(value: bytes) -> int:

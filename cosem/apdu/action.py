@@ -8,8 +8,8 @@ from cosem.apdu.descriptors import MethodDescriptor
 from cosem.apdu.enums import DEFAULT_INVOKE, ActionResult, DataAccessResult, InvokeIdAndPriority
 from cosem.apdu.get import encode_get_data_result, read_get_data_result
 from cosem.apdu.reader import Reader, enum_value
+from cosem.apdu.service import parse_service
 from cosem.axdr import Data, encode
-from cosem.errors import DecodeError
 
 ACTION_REQUEST = 0xC3
 ACTION_RESPONSE = 0xC7
@@ -45,27 +45,21 @@ ActionRequest = ActionRequestNormal
 ActionResponse = ActionResponseNormal
 
 
-def parse_action_request(raw: bytes) -> ActionRequest:
-    r = Reader(raw, "ACTION-Request")
-    r.expect(ACTION_REQUEST)
-    kind = r.u8("request type")
-    if kind != 1:
-        raise DecodeError(f"unsupported ACTION-Request type {kind}", 1)
-    invoke = InvokeIdAndPriority.from_byte(r.u8("invoke-id-and-priority"))
+def _read_action_request(r: Reader, invoke: InvokeIdAndPriority) -> ActionRequest:
     method = MethodDescriptor.read(r)
     parameters = r.data() if r.choice("method-invocation-parameters present") else None
-    r.finish()
     return ActionRequestNormal(method, parameters, invoke)
 
 
-def parse_action_response(raw: bytes) -> ActionResponse:
-    r = Reader(raw, "ACTION-Response")
-    r.expect(ACTION_RESPONSE)
-    kind = r.u8("response type")
-    if kind != 1:
-        raise DecodeError(f"unsupported ACTION-Response type {kind}", 1)
-    invoke = InvokeIdAndPriority.from_byte(r.u8("invoke-id-and-priority"))
+def _read_action_response(r: Reader, invoke: InvokeIdAndPriority) -> ActionResponse:
     result = enum_value(ActionResult, r.u8("action-result"), "action-result")
     return_data = read_get_data_result(r) if r.choice("return-parameters present") else None
-    r.finish()
     return ActionResponseNormal(result, return_data, invoke)
+
+
+def parse_action_request(raw: bytes) -> ActionRequest:
+    return parse_service(raw, ACTION_REQUEST, "ACTION-Request", {1: _read_action_request})
+
+
+def parse_action_response(raw: bytes) -> ActionResponse:
+    return parse_service(raw, ACTION_RESPONSE, "ACTION-Response", {1: _read_action_response})

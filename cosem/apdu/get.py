@@ -14,7 +14,8 @@ from cosem.apdu.descriptors import (
     read_access,
 )
 from cosem.apdu.enums import DEFAULT_INVOKE, DataAccessResult, InvokeIdAndPriority
-from cosem.apdu.reader import Reader, enum_value
+from cosem.apdu.reader import Reader
+from cosem.apdu.service import parse_service, read_data_access_result
 from cosem.axdr import Data, encode, encode_length
 from cosem.errors import DecodeError
 from cosem.obis import Obis
@@ -100,15 +101,7 @@ _REQUESTS: dict[int, Callable[[Reader, InvokeIdAndPriority], GetRequest]] = {
 
 
 def parse_get_request(raw: bytes) -> GetRequest:
-    r = Reader(raw, "GET-Request")
-    r.expect(GET_REQUEST)
-    kind = r.u8("request type")
-    parser = _REQUESTS.get(kind)
-    if parser is None:
-        raise DecodeError(f"unknown GET-Request type {kind}", 1)
-    request = parser(r, InvokeIdAndPriority.from_byte(r.u8("invoke-id-and-priority")))
-    r.finish()
-    return request
+    return parse_service(raw, GET_REQUEST, "GET-Request", _REQUESTS)
 
 
 # ---------------------------------------------------------------- responses
@@ -123,7 +116,7 @@ def encode_get_data_result(result: Data | DataAccessResult) -> bytes:
 
 def read_get_data_result(r: Reader) -> Data | DataAccessResult:
     if r.choice("get-data-result choice"):
-        return enum_value(DataAccessResult, r.u8("data-access-result"), "data-access-result")
+        return read_data_access_result(r)
     return r.data()
 
 
@@ -177,11 +170,7 @@ def _read_get_response_normal(r: Reader, invoke: InvokeIdAndPriority) -> GetResp
 def _read_get_response_datablock(r: Reader, invoke: InvokeIdAndPriority) -> GetResponse:
     last = r.boolean("last-block")
     number = r.u32("block-number")
-    raw: bytes | DataAccessResult
-    if r.choice("raw-data choice"):
-        raw = enum_value(DataAccessResult, r.u8("data-access-result"), "data-access-result")
-    else:
-        raw = r.octet_string("raw-data")
+    raw = read_data_access_result(r) if r.choice("raw-data choice") else r.octet_string("raw-data")
     return GetResponseWithDatablock(last, number, raw, invoke)
 
 
@@ -198,12 +187,4 @@ _RESPONSES: dict[int, Callable[[Reader, InvokeIdAndPriority], GetResponse]] = {
 
 
 def parse_get_response(raw: bytes) -> GetResponse:
-    r = Reader(raw, "GET-Response")
-    r.expect(GET_RESPONSE)
-    kind = r.u8("response type")
-    parser = _RESPONSES.get(kind)
-    if parser is None:
-        raise DecodeError(f"unknown GET-Response type {kind}", 1)
-    response = parser(r, InvokeIdAndPriority.from_byte(r.u8("invoke-id-and-priority")))
-    r.finish()
-    return response
+    return parse_service(raw, GET_RESPONSE, "GET-Response", _RESPONSES)

@@ -14,9 +14,9 @@ from cosem.apdu.descriptors import (
     read_access,
 )
 from cosem.apdu.enums import DEFAULT_INVOKE, DataAccessResult, InvokeIdAndPriority
-from cosem.apdu.reader import Reader, enum_value
+from cosem.apdu.reader import Reader
+from cosem.apdu.service import parse_service, read_data_access_result
 from cosem.axdr import Data, encode, encode_length
-from cosem.errors import DecodeError
 
 SET_REQUEST = 0xC1
 SET_RESPONSE = 0xC5
@@ -139,15 +139,7 @@ _REQUESTS: dict[int, Callable[[Reader, InvokeIdAndPriority], SetRequest]] = {
 
 
 def parse_set_request(raw: bytes) -> SetRequest:
-    r = Reader(raw, "SET-Request")
-    r.expect(SET_REQUEST)
-    kind = r.u8("request type")
-    parser = _REQUESTS.get(kind)
-    if parser is None:
-        raise DecodeError(f"unknown SET-Request type {kind}", 1)
-    request = parser(r, InvokeIdAndPriority.from_byte(r.u8("invoke-id-and-priority")))
-    r.finish()
-    return request
+    return parse_service(raw, SET_REQUEST, "SET-Request", _REQUESTS)
 
 
 # ---------------------------------------------------------------- responses
@@ -202,12 +194,8 @@ SetResponse = (
 )
 
 
-def _dar(r: Reader) -> DataAccessResult:
-    return enum_value(DataAccessResult, r.u8("data-access-result"), "data-access-result")
-
-
 def _read_normal(r: Reader, invoke: InvokeIdAndPriority) -> SetResponse:
-    return SetResponseNormal(_dar(r), invoke)
+    return SetResponseNormal(read_data_access_result(r), invoke)
 
 
 def _read_datablock(r: Reader, invoke: InvokeIdAndPriority) -> SetResponse:
@@ -215,12 +203,12 @@ def _read_datablock(r: Reader, invoke: InvokeIdAndPriority) -> SetResponse:
 
 
 def _read_last_datablock(r: Reader, invoke: InvokeIdAndPriority) -> SetResponse:
-    result = _dar(r)
+    result = read_data_access_result(r)
     return SetResponseLastDatablock(result, r.u32("block-number"), invoke)
 
 
 def _read_with_list(r: Reader, invoke: InvokeIdAndPriority) -> SetResponse:
-    return SetResponseWithList(tuple(_dar(r) for _ in range(r.length())), invoke)
+    return SetResponseWithList(tuple(read_data_access_result(r) for _ in range(r.length())), invoke)
 
 
 _RESPONSES: dict[int, Callable[[Reader, InvokeIdAndPriority], SetResponse]] = {
@@ -232,12 +220,4 @@ _RESPONSES: dict[int, Callable[[Reader, InvokeIdAndPriority], SetResponse]] = {
 
 
 def parse_set_response(raw: bytes) -> SetResponse:
-    r = Reader(raw, "SET-Response")
-    r.expect(SET_RESPONSE)
-    kind = r.u8("response type")
-    parser = _RESPONSES.get(kind)
-    if parser is None:
-        raise DecodeError(f"unknown SET-Response type {kind}", 1)
-    response = parser(r, InvokeIdAndPriority.from_byte(r.u8("invoke-id-and-priority")))
-    r.finish()
-    return response
+    return parse_service(raw, SET_RESPONSE, "SET-Response", _RESPONSES)

@@ -33,6 +33,8 @@ def test_values_from_the_file_are_used() -> None:
     ("text", "line", "words"),
     [
         ("kind: electricity\nidentity:\n  ean: '123'\n", 3, "18 digits"),
+        # rule P6: the EAN is the top-up reference, so a mistyped one is refused
+        ("identity:\n  ean: '541448860000000018'\n", 2, "wrong check digit"),
         ("display:\n  items: [1.8.1]\n  colour: red\n", 3, "unknown key display.colour"),
         ("tariff:\n  offpeak_start: 22:00\n", 2, "quotes"),
         ("disconnect_control:\n  control_mode: 9\n", 2, "0 to 6"),

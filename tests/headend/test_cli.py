@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import START, ServedMeter
+from served_tcp import START, ServedMeter
 
 from emulator.cli import main
 
@@ -20,18 +20,18 @@ async def vmeter(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, l
 
 
 async def test_read_prints_the_register_value_with_its_unit_last(
-    meter: ServedMeter, capsys: pytest.CaptureFixture[str]
+    served: ServedMeter, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    meter.advance_to(START + timedelta(hours=2))
-    code, lines, _ = await vmeter(capsys, "--tcp", meter.endpoint, "read", "1.8.1")
+    served.advance_to(START + timedelta(hours=2))
+    code, lines, _ = await vmeter(capsys, "--tcp", served.endpoint, "read", "1.8.1")
     assert code == 0
     assert lines[-1] == "1000 Wh"
 
 
-async def test_read_json(meter: ServedMeter, capsys: pytest.CaptureFixture[str]) -> None:
-    meter.advance_to(START + timedelta(hours=2))
+async def test_read_json(served: ServedMeter, capsys: pytest.CaptureFixture[str]) -> None:
+    served.advance_to(START + timedelta(hours=2))
     code, lines, _ = await vmeter(
-        capsys, "--tcp", meter.endpoint, "--json", "read", "1-0:1.8.1.255"
+        capsys, "--tcp", served.endpoint, "--json", "read", "1-0:1.8.1.255"
     )
     assert code == 0
     assert json.loads(lines[-1]) == {
@@ -40,44 +40,44 @@ async def test_read_json(meter: ServedMeter, capsys: pytest.CaptureFixture[str])
 
 
 async def test_read_clock_as_local_time(
-    meter: ServedMeter, capsys: pytest.CaptureFixture[str]
+    served: ServedMeter, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, lines, _ = await vmeter(capsys, "--tcp", meter.endpoint, "read", "0-0:1.0.0.255")
+    code, lines, _ = await vmeter(capsys, "--tcp", served.endpoint, "read", "0-0:1.0.0.255")
     assert code == 0
     assert lines[-1] == "2026-03-02T10:00:00+01:00"
 
 
 async def test_list_prints_class_obis_and_version(
-    meter: ServedMeter, capsys: pytest.CaptureFixture[str]
+    served: ServedMeter, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, lines, _ = await vmeter(capsys, "--tcp", meter.endpoint, "list")
+    code, lines, _ = await vmeter(capsys, "--tcp", served.endpoint, "list")
     assert code == 0
     assert any(line.split() == ["3", "1-0:1.8.1.255", "v0"] for line in lines)
     assert any(line.split() == ["70", "0-0:96.3.10.255", "v1"] for line in lines)
 
 
 async def test_disconnect_needs_the_management_client(
-    meter: ServedMeter, capsys: pytest.CaptureFixture[str]
+    served: ServedMeter, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = await vmeter(capsys, "--tcp", meter.endpoint, "disconnect")
+    code, _, err = await vmeter(capsys, "--tcp", served.endpoint, "disconnect")
     assert code == 1
     assert "read-write-denied" in err
     code, lines, _ = await vmeter(
-        capsys, "--tcp", meter.endpoint, "--password", "00000000", "disconnect"
+        capsys, "--tcp", served.endpoint, "--password", "00000000", "disconnect"
     )
     assert (code, lines) == (0, ["ok"])
-    code, lines, _ = await vmeter(capsys, "--tcp", meter.endpoint, "read", "0-0:96.3.10.255:2")
+    code, lines, _ = await vmeter(capsys, "--tcp", served.endpoint, "read", "0-0:96.3.10.255:2")
     assert lines[-1] == "False"
     code, lines, _ = await vmeter(
-        capsys, "--tcp", meter.endpoint, "--password", "00000000", "reconnect"
+        capsys, "--tcp", served.endpoint, "--password", "00000000", "reconnect"
     )
     assert code == 0
 
 
 async def test_set_and_action_on_the_clock(
-    meter: ServedMeter, capsys: pytest.CaptureFixture[str]
+    served: ServedMeter, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    management = ["--tcp", meter.endpoint, "--password", "00000000"]
+    management = ["--tcp", served.endpoint, "--password", "00000000"]
     code, _, _ = await vmeter(
         capsys, *management, "set", "0-0:1.0.0.255:2", "2026-03-02T11:30:00+01:00"
     )
@@ -87,14 +87,14 @@ async def test_set_and_action_on_the_clock(
         capsys, *management, "action", "0-0:1.0.0.255:6", "60", "--type", "long"
     )
     assert code == 0
-    code, lines, _ = await vmeter(capsys, "--tcp", meter.endpoint, "read", "0-0:1.0.0.255")
+    code, lines, _ = await vmeter(capsys, "--tcp", served.endpoint, "read", "0-0:1.0.0.255")
     assert lines[-1] == "2026-03-02T11:31:00+01:00"
 
 
-async def test_refusals_exit_1(meter: ServedMeter, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = await vmeter(capsys, "--tcp", meter.endpoint, "read", "9.9.9")
+async def test_refusals_exit_1(served: ServedMeter, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = await vmeter(capsys, "--tcp", served.endpoint, "read", "9.9.9")
     assert code == 1 and "not in the meter's object list" in err
-    code, _, err = await vmeter(capsys, "--tcp", meter.endpoint, "--password", "bad", "list")
+    code, _, err = await vmeter(capsys, "--tcp", served.endpoint, "--password", "bad", "list")
     assert code == 1 and "AUTHENTICATION_FAILURE" in err
 
 
@@ -112,10 +112,10 @@ async def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixtur
 
 
 async def test_out_of_range_value_is_a_usage_error(
-    meter: ServedMeter, capsys: pytest.CaptureFixture[str]
+    served: ServedMeter, capsys: pytest.CaptureFixture[str]
 ) -> None:
     argv = ["--password", "00000000", "set", "0-0:96.3.10.255:4", "300", "--type", "enum"]
-    code, _, err = await vmeter(capsys, "--tcp", meter.endpoint, *argv)
+    code, _, err = await vmeter(capsys, "--tcp", served.endpoint, *argv)
     assert code == 2 and "out of range" in err
 
 
@@ -138,11 +138,11 @@ async def test_silent_meter_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 async def test_trace_file_holds_every_frame_decoded(
-    meter: ServedMeter, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    served: ServedMeter, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     trace = tmp_path / "trace.txt"
     code, _, _ = await vmeter(
-        capsys, "--tcp", meter.endpoint, "--trace", str(trace), "read", "1.8.1", "--class", "3"
+        capsys, "--tcp", served.endpoint, "--trace", str(trace), "read", "1.8.1", "--class", "3"
     )
     assert code == 0
     text = trace.read_text()

@@ -28,6 +28,12 @@ class GuruxSession:
     def close(self) -> None:
         self.sock.close()
 
+    def __enter__(self) -> GuruxSession:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def exchange(self, frames: Any) -> GXReplyData:
         reply = GXReplyData()
         for frame in frames if isinstance(frames, list) else [frames]:

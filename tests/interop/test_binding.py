@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from served_meter import START
+from served_tcp import START
 
 from cosem.access import DEFAULT_MANAGEMENT_PASSWORD
 from cosem.apdu import (

@@ -14,7 +14,7 @@ from dlms_cosem.cosem.capture_object import CaptureObject
 from dlms_cosem.cosem.selective_access import RangeDescriptor
 from dlms_cosem.io import BlockingTcpIO, TcpTransport
 from dlms_cosem.security import NoSecurityAuthentication
-from served_meter import START, ServedMeter
+from served_tcp import START, ServedMeter
 
 from cosem.access import AttributeAccessMode
 

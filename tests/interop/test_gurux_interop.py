@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from gurux_dlms import GXDateTime
 from gurux_dlms.enums import ObjectType
 from gurux_session import GuruxSession
-from served_meter import START, ServedMeter
+from served_tcp import START, ServedMeter
 
 from firmware.disconnect_control import ControlState
 from firmware.logs import EventCode
@@ -53,16 +53,13 @@ async def test_gurux_reads_the_object_list_and_every_attribute_decodes(
     served.advance_to(START + timedelta(hours=2))
 
     def session_work() -> tuple[Any, dict[tuple[str, int], Any]]:
-        session = GuruxSession(served.port)
-        session.client.maxReceivePDUSize = 256  # object list and profiles come in blocks
-        try:
+        with GuruxSession(served.port) as session:
+            session.client.maxReceivePDUSize = 256  # object list and profiles come in blocks
             session.associate()
             objects = session.object_list()
             values = read_all_attributes(session, objects)
             session.release()
             return objects, values
-        finally:
-            session.close()
 
     objects, values = await in_thread(session_work)
     names = {obj.logicalName for obj in objects}
@@ -87,13 +84,10 @@ async def test_gurux_reads_1_8_1_after_known_consumption(served: ServedMeter) ->
     served.advance_to(START + timedelta(hours=2))
 
     def read_import_peak() -> Any:
-        session = GuruxSession(served.port)
-        try:
+        with GuruxSession(served.port) as session:
             session.associate()
             register = find(session.object_list(), ObjectType.REGISTER, "1.0.1.8.1.255")
             return session.read(register, 2)
-        finally:
-            session.close()
 
     assert await in_thread(read_import_peak) == 1000
 
@@ -102,15 +96,12 @@ async def test_gurux_reads_the_four_energy_registers_in_one_request(served: Serv
     served.advance_to(START + timedelta(hours=2))
 
     def read_registers() -> list[Any]:
-        session = GuruxSession(served.port)
-        try:
+        with GuruxSession(served.port) as session:
             session.associate()
             objects = session.object_list()
             names = ("1.0.1.8.1.255", "1.0.1.8.2.255", "1.0.2.8.1.255", "1.0.2.8.2.255")
             registers = [find(objects, ObjectType.REGISTER, name) for name in names]
             return session.read_list([(register, 2) for register in registers])
-        finally:
-            session.close()
 
     assert await in_thread(read_registers) == [1000, 0, 0, 0]
 
@@ -119,14 +110,11 @@ async def test_gurux_sets_the_clock_and_the_firmware_logs_it(served: ServedMeter
     target = datetime(2026, 3, 2, 15, 30, tzinfo=UTC)
 
     def set_clock() -> None:
-        session = GuruxSession(served.port, 1, MANAGEMENT_PASSWORD)
-        try:
+        with GuruxSession(served.port, 1, MANAGEMENT_PASSWORD) as session:
             session.associate()
             clock = find(session.object_list(), ObjectType.CLOCK, "0.0.1.0.0.255")
             clock.time = GXDateTime(target)
             session.write(clock, 2)
-        finally:
-            session.close()
 
     await in_thread(set_clock)
     assert served.runtime.clock.now() == target
@@ -135,13 +123,10 @@ async def test_gurux_sets_the_clock_and_the_firmware_logs_it(served: ServedMeter
 
 async def test_gurux_remote_disconnect_opens_the_relay(served: ServedMeter) -> None:
     def disconnect() -> None:
-        session = GuruxSession(served.port, 1, MANAGEMENT_PASSWORD)
-        try:
+        with GuruxSession(served.port, 1, MANAGEMENT_PASSWORD) as session:
             session.associate()
             relay = find(session.object_list(), ObjectType.DISCONNECT_CONTROL, "0.0.96.3.10.255")
             session.method(relay.remoteDisconnect(session.client))
-        finally:
-            session.close()
 
     await in_thread(disconnect)
     meter = served.runtime.meter
@@ -151,9 +136,10 @@ async def test_gurux_remote_disconnect_opens_the_relay(served: ServedMeter) -> N
 
 async def test_forbidden_transition_and_public_client_are_refused(served: ServedMeter) -> None:
     def refused_orders() -> tuple[int, int]:
-        public = GuruxSession(served.port)
-        management = GuruxSession(served.port, 1, MANAGEMENT_PASSWORD)
-        try:
+        with (
+            GuruxSession(served.port) as public,
+            GuruxSession(served.port, 1, MANAGEMENT_PASSWORD) as management,
+        ):
             public.associate()
             relay = find(public.object_list(), ObjectType.DISCONNECT_CONTROL, "0.0.96.3.10.255")
             denied = public.method(relay.remoteDisconnect(public.client))
@@ -161,9 +147,6 @@ async def test_forbidden_transition_and_public_client_are_refused(served: Served
             # control mode 3, connected: remote_reconnect has no transition -> refused
             forbidden = management.method(relay.remoteReconnect(management.client))
             return denied.error, forbidden.error
-        finally:
-            public.close()
-            management.close()
 
     denied, forbidden = await in_thread(refused_orders)
     assert denied == 3  # read-write-denied
@@ -175,16 +158,13 @@ async def test_gurux_reads_a_profile_range(served: ServedMeter) -> None:
     served.advance_to(START + timedelta(hours=3))
 
     def read_range() -> Any:
-        session = GuruxSession(served.port)
-        try:
+        with GuruxSession(served.port) as session:
             session.associate()
             profile = find(session.object_list(), ObjectType.PROFILE_GENERIC, "1.0.99.1.0.255")
             session.read(profile, 3)
             return session.rows_by_range(
                 profile, START + timedelta(minutes=60), START + timedelta(minutes=105)
             )
-        finally:
-            session.close()
 
     rows = await in_thread(read_range)
     assert len(rows) == 4  # 10:00, 10:15, 10:30, 10:45 UTC, both bounds included

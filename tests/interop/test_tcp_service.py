@@ -8,12 +8,12 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from served_meter import START, ServedMeter
+from served_tcp import START, ServedMeter
 
 from cosem.apdu import AARQ, AttributeDescriptor, Conformance, InitiateRequest
 from cosem.axdr import Data
@@ -168,26 +168,47 @@ async def test_meter_time_keeps_running_while_requests_are_served() -> None:
         await service.close()
 
 
-async def test_vmeter_run_tcp_serves_the_meter(tmp_path: Path) -> None:
-    trace = tmp_path / "trace.txt"
-    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC).isoformat()
-    options = ["--tcp", "127.0.0.1:0", "--start", start, "--trace", str(trace), "--speed", "60"]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "emulator.cli", "run", *options],
-        stdout=subprocess.DEVNULL,
+def vmeter_run_tcp(trace: str, stdout: int) -> subprocess.Popen[str]:
+    """`vmeter run --tcp 127.0.0.1:0 --trace TRACE`, from START at 60x, in its own process."""
+    options = ["--tcp", "127.0.0.1:0", "--start", START.isoformat(), "--speed", "60"]
+    return subprocess.Popen(
+        [sys.executable, "-m", "emulator.cli", "run", *options, "--trace", trace],
+        stdout=stdout,
         stderr=subprocess.PIPE,
         text=True,
         cwd=Path(__file__).parents[2],
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+
+
+async def announced_port(process: subprocess.Popen[str]) -> int:
+    assert process.stderr is not None
+    line = await asyncio.wait_for(asyncio.to_thread(process.stderr.readline), TIMEOUT_S)
+    assert line.startswith("COSEM TCP server on 127.0.0.1:"), line
+    return int(line.rsplit(":", 1)[1])
+
+
+async def test_vmeter_run_tcp_serves_the_meter(tmp_path: Path) -> None:
+    trace = tmp_path / "trace.txt"
+    process = vmeter_run_tcp(str(trace), subprocess.DEVNULL)
     try:
-        assert process.stderr is not None
-        line = await asyncio.wait_for(asyncio.to_thread(process.stderr.readline), TIMEOUT_S)
-        assert line.startswith("COSEM TCP server on 127.0.0.1:"), line
-        port = int(line.rsplit(":", 1)[1])
+        port = await announced_port(process)
         value = await read_import_peak(port)
         assert value.int_value >= 0
     finally:
         process.send_signal(signal.SIGINT)
         await asyncio.wait_for(asyncio.to_thread(process.wait), TIMEOUT_S)
     assert "GetResponseNormal" in trace.read_text()
+
+
+async def test_vmeter_run_trace_dash_goes_to_stderr_beside_the_lcd_on_stdout() -> None:
+    """`--trace -` must not mix frames into stdout, which carries the meter's LCD lines."""
+    process = vmeter_run_tcp("-", subprocess.PIPE)
+    try:
+        await read_import_peak(await announced_port(process))
+    finally:
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = await asyncio.wait_for(asyncio.to_thread(process.communicate), TIMEOUT_S)
+    assert "GetResponseNormal" in stderr
+    assert "C16->S1" in stderr
+    assert "GetRe" not in stdout and "C16->S1" not in stdout

@@ -67,3 +67,25 @@ async def test_gurux_reads_energy_over_hdlc_on_tcp(
     finally:
         writer.close()
         await writer.wait_closed()
+
+
+async def test_the_meter_traces_its_hdlc_frames_with_their_apdus(
+    virtual_meter: VirtualMeter,
+) -> None:
+    """`vmeter run --serial/--tcp-hdlc --trace`: link frames in hex, APDUs decoded."""
+    lines: list[str] = []
+    device = build_logical_device(virtual_meter, MeterConfig())
+    session = HdlcSession(device, HdlcSettings(address=ServerAddress.of(1, 17)), trace=lines.append)
+    server = await serve_hdlc_tcp(session, "127.0.0.1", 0)
+    host, port = server.sockets[0].getsockname()[:2]
+    try:
+        transport = await HdlcTransport.connect_tcp(host, port, ServerAddress(1), PUBLIC_CLIENT)
+        async with Session(transport, timeout_s=5) as client:
+            await client.get(AttributeDescriptor(3, Obis.parse("1.8.1"), 2))
+    finally:
+        server.close()
+        await server.wait_closed()
+    text = "\n".join(lines)
+    assert "C16->S1 7e a0" in text  # the SNRM, in hex
+    assert "GetRequestNormal" in text and "GetResponseNormal" in text
+    assert text.index("GetRequestNormal") < text.index("GetResponseNormal")

@@ -1,19 +1,17 @@
-"""A virtual meter (instant clock, moved by the test) served over loopback TCP on port 0."""
+"""A virtual meter (instant clock, moved by the test) served over loopback TCP on port 0: the
+``served`` fixture of tests/conftest.py, shared by the head-end and interop tests."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-import pytest
 
 from emulator.config import MeterConfig, RunConfig
 from emulator.cosem_binding import build_logical_device
 from emulator.runtime import VirtualMeter
 from emulator.tcp_service import TcpService
 
-# Monday 2 March 2026, 10:00 in Brussels: peak tariff (1.8.1), the default 500 W load.
+# Monday 2 March 2026, 10:00 in Brussels: peak tariff (1.8.1), 500 W constant load.
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
@@ -21,6 +19,10 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 class ServedMeter:
     runtime: VirtualMeter
     service: TcpService
+
+    @property
+    def port(self) -> int:
+        return self.service.port
 
     @property
     def endpoint(self) -> str:
@@ -33,11 +35,10 @@ class ServedMeter:
         self.runtime.meter.advance_to(moment)
 
 
-@pytest.fixture
-async def meter() -> AsyncIterator[ServedMeter]:
+async def serve_over_tcp() -> ServedMeter:
+    """A meter at START with its TCP service listening; close it with ``service.close()``."""
     config = MeterConfig()
     runtime = VirtualMeter(config, RunConfig(instant=True, start=START))
     service = TcpService(build_logical_device(runtime, config), "127.0.0.1", 0, idle_timeout_s=30)
     await service.start()
-    yield ServedMeter(runtime, service)
-    await service.close()
+    return ServedMeter(runtime, service)
