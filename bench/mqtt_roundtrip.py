@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import shutil
 import socket
 import statistics
@@ -28,6 +29,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+
+from aiomqtt import MqttError
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -108,18 +111,19 @@ async def floor(address: BrokerAddress, count: int) -> list[float]:
         await requester.subscribe("bench/response", qos=QOS)
 
         async def answer() -> None:
-            async for _ in responder.messages:
-                await responder.publish("bench/response", RESPONSE, qos=QOS)
+            # runs until the responder disconnects at the end of the run
+            with contextlib.suppress(MqttError):
+                async for _ in responder.messages:
+                    await responder.publish("bench/response", RESPONSE, qos=QOS)
 
         async def round_trip() -> None:
             await requester.publish("bench/request", REQUEST, qos=QOS)
             await anext(requester.messages)
 
         task = asyncio.create_task(answer())
-        try:
-            return await measure(count, round_trip)
-        finally:
-            task.cancel()
+        times = await measure(count, round_trip)
+    await task
+    return times
 
 
 async def headend_get(address: BrokerAddress, count: int) -> list[float]:

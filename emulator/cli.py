@@ -10,12 +10,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from cosem.trace import Tracer, open_trace
 from display.text import render_line
 from emulator.config import (
     KINDS,
@@ -31,6 +34,9 @@ from firmware.errors import FirmwareError
 from firmware.rules.localtime import to_local
 from hal.lcd import LcdState
 from headend.cli import configure_headend, headend_command
+
+if TYPE_CHECKING:
+    from emulator.runtime import VirtualMeter
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -144,6 +150,31 @@ def print_stderr(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+async def serve(
+    virtual: VirtualMeter, config: MeterConfig, tcp_hdlc: str | None, tracer: Tracer | None
+) -> None:
+    """Run the meter with the services its configuration asks for, all on one event loop.
+    SIGTERM stops it like Ctrl-C: the run is cancelled, and the runtime saves on the way out."""
+    stopping = asyncio.current_task()
+    assert stopping is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.cancel)
+    communication = config.communication
+    if communication.serial is not None or tcp_hdlc is not None:
+        from emulator.serial_service import start_serial_services
+
+        start_serial_services(virtual, config, tcp_hdlc, announce=print_stderr, trace=tracer)
+    if communication.mqtt is not None:
+        from emulator.mqtt_service import run_cli as run_mqtt
+
+        await run_mqtt(virtual, config, communication.mqtt, tracer)
+    elif communication.tcp is None:
+        await virtual.run()
+    else:
+        from emulator.tcp_service import run_cli
+
+        await run_cli(virtual, config, communication.tcp, tracer)
+
+
 def run_command(args: argparse.Namespace) -> int:
     from emulator.runtime import VirtualMeter
 
@@ -151,24 +182,18 @@ def run_command(args: argparse.Namespace) -> int:
     if config.run.instant and config.run.until is None:
         raise ConfigError("--instant needs --until (or run.until in the file)")
     virtual = VirtualMeter(config, config.run, on_lcd=print_lcd)
-    if config.communication.serial is not None or args.tcp_hdlc is not None:
-        from emulator.serial_service import start_serial_services
-
-        start_serial_services(virtual, config, args.tcp_hdlc, announce=print_stderr)
     try:
-        if config.communication.mqtt is not None:
-            from emulator.mqtt_service import run_cli as run_mqtt
-
-            run_mqtt(virtual, config, config.communication.mqtt, args.trace)
-        elif config.communication.tcp is None:
-            asyncio.run(virtual.run())
-        else:
-            from emulator.tcp_service import run_cli
-
-            run_cli(virtual, config, config.communication.tcp, args.trace)
-    except KeyboardInterrupt:
+        tracer = open_trace(args.trace)  # one trace for every service: '-' is stderr
+    except OSError as error:
+        raise ConfigError(f"--trace {args.trace}: {error.strerror or error}") from error
+    try:
+        asyncio.run(serve(virtual, config, args.tcp_hdlc, tracer))
+    except (KeyboardInterrupt, asyncio.CancelledError):
         virtual.shutdown()  # no-op when the run loop already saved
         print("stopped; state saved", file=sys.stderr)
+    finally:
+        if tracer is not None:
+            tracer.close()
     return EXIT_OK
 
 

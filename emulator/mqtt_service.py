@@ -40,7 +40,7 @@ from emulator.broker import EmbeddedBroker, EmbeddedTarget, parse_mqtt_target
 from emulator.config import ConfigError, MeterConfig
 from emulator.cosem_binding import build_logical_device
 from emulator.runtime import VirtualMeter
-from emulator.tcp_service import on_stderr, run_traced, run_with_tcp
+from emulator.tcp_service import on_stderr, run_with_tcp
 from headend.mqtt import (
     OFFLINE,
     ONLINE,
@@ -301,11 +301,13 @@ async def run_with_mqtt(
             await broker.close()
 
 
-def run_cli(runtime: VirtualMeter, config: MeterConfig, target: str, trace: str | None) -> None:
-    """``vmeter run --mqtt``. Raises ConfigError for a bad target or an unwritable trace file."""
+async def run_cli(
+    runtime: VirtualMeter, config: MeterConfig, target: str, trace: Tracer | None
+) -> None:
+    """``vmeter run --mqtt``. Raises ConfigError for a bad target."""
     try:
         parse_mqtt_target(target)
         MeterTopics(runtime.meter.identity.serial_number)
     except ValueError as error:
         raise ConfigError(f"--mqtt: {error}") from error
-    run_traced(trace, lambda tracer: run_with_mqtt(runtime, config, target, tracer, on_stderr))
+    await run_with_mqtt(runtime, config, target, trace, on_stderr)

@@ -1,6 +1,6 @@
 """The OBIS map of the electricity meter's management logical device (server SAP 1): one
-table, from which docs/OBIS.md is written (``markdown()``) and against which the COSEM binding
-is tested (every object served is in the table and the other way round)."""
+table, from which the README's OBIS table is written (``markdown()``) and against which the
+COSEM binding is tested (every object served is in the table and the other way round)."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ OBIS_MAP: tuple[ObisEntry, ...] = (
 
 
 def markdown() -> str:
-    """The table as Markdown (docs/OBIS.md holds exactly this)."""
+    """The table as Markdown (the README holds exactly this)."""
     lines = [
         "| OBIS | class | object | value |",
         "|---|---|---|---|",

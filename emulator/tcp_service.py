@@ -15,11 +15,11 @@ import asyncio
 import logging
 import socket
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from cosem.errors import DecodeError
 from cosem.server import LogicalDevice
-from cosem.trace import Tracer, open_trace
+from cosem.trace import Tracer
 from cosem.wrapper import HEADER, WRAPPER_VERSION, WrapperDecoder
 from cosem.wrapper_server import WrapperAssociations
 from emulator.config import ConfigError, MeterConfig
@@ -178,32 +178,15 @@ async def run_with_tcp(
         await service.close()
 
 
-def run_cli(runtime: VirtualMeter, config: MeterConfig, endpoint: str, trace: str | None) -> None:
-    """``vmeter run`` with the TCP service. Raises ConfigError for a bad endpoint or an
-    unwritable trace file."""
+async def run_cli(
+    runtime: VirtualMeter, config: MeterConfig, endpoint: str, trace: Tracer | None
+) -> None:
+    """``vmeter run`` with the TCP service. Raises ConfigError for a bad endpoint."""
     try:
         parse_endpoint(endpoint)
     except ValueError as error:
         raise ConfigError(f"--tcp: {error}") from error
-    run_traced(trace, lambda tracer: run_with_tcp(runtime, config, endpoint, tracer, on_stderr))
-
-
-def run_traced(trace: str | None, serving: Callable[[Tracer | None], Awaitable[None]]) -> None:
-    """Run ``serving`` on a new event loop with ``--trace FILE|-`` open around it (``-`` is
-    stderr: the meter's stdout carries its LCD lines). ConfigError for an unwritable file."""
-    try:
-        tracer = open_trace(trace)
-    except OSError as error:
-        raise ConfigError(f"--trace {trace}: {error.strerror}") from error
-
-    async def main() -> None:
-        await serving(tracer)
-
-    try:
-        asyncio.run(main())
-    finally:
-        if tracer is not None:
-            tracer.close()
+    await run_with_tcp(runtime, config, endpoint, trace, on_stderr)
 
 
 def on_stderr(text: str) -> None:

@@ -10,6 +10,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from emulator.config import LoadConfig, MeterConfig, RunConfig
 from emulator.runtime import VirtualMeter
 from firmware.logs import EventCode
@@ -68,7 +70,10 @@ async def test_wake_applies_an_outside_change_at_once(tmp_path: Path) -> None:
     assert not saved.control_state.value  # disconnected
 
 
-def test_ctrl_c_saves_state_and_exits_cleanly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_or_sigterm_saves_state_and_exits_cleanly(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
     command = [sys.executable, "-m", "emulator.cli", "run", "--state", str(tmp_path), "--no-tcp"]
     process = subprocess.Popen(
         [*command, "--speed", "100", "--load-watts", "1000"],
@@ -82,7 +87,7 @@ def test_ctrl_c_saves_state_and_exits_cleanly(tmp_path: Path) -> None:
         assert process.stdout is not None
         process.stdout.readline()  # the LCD at power-up
         assert "kWh" in process.stdout.readline()  # the first scroll step: the loop runs
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         _, error = process.communicate(timeout=30)
     finally:
         process.kill()

@@ -39,7 +39,7 @@ from firmware.disconnect_control import ControlState
 from firmware.logs import EventCode
 from firmware.rules.localtime import BRUSSELS
 
-DOCS = Path(__file__).parents[2] / "docs" / "OBIS.md"
+README = Path(__file__).parents[2] / "README.md"
 ALL = Conformance.GET | Conformance.SET | Conformance.ACTION | Conformance.SELECTIVE_ACCESS
 
 
@@ -91,8 +91,8 @@ def test_the_obis_map_is_exactly_what_is_served() -> None:
     assert served == {(entry.obis, entry.class_id) for entry in obis_map.OBIS_MAP}
 
 
-def test_docs_obis_md_holds_the_table() -> None:
-    assert obis_map.markdown() in DOCS.read_text()
+def test_the_readme_holds_the_obis_table() -> None:
+    assert obis_map.markdown() in README.read_text()
 
 
 def test_relay_follows_the_firmware_control_mode_table() -> None:

@@ -21,11 +21,17 @@ ENERGY = AttributeDescriptor(3, Obis.parse("1.8.1"), 2)
 
 
 @pytest.fixture
-async def announced() -> AsyncIterator[str]:
+def trace_file(tmp_path: Path) -> Path:
+    return tmp_path / "frames.log"
+
+
+@pytest.fixture
+async def announced(trace_file: Path) -> AsyncIterator[str]:
     """Run the meter in its own process; yield what it printed on stderr at start-up."""
     process = await asyncio.create_subprocess_exec(
         *[sys.executable, "-m", "emulator.cli", "run", "--no-tcp", "--serial", "pty"],
         *["--tcp-hdlc", "127.0.0.1:0", "--start", "2026-11-27T08:00"],
+        *["--trace", str(trace_file)],
         cwd=ROOT,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
@@ -43,7 +49,7 @@ async def announced() -> AsyncIterator[str]:
         await asyncio.wait_for(process.wait(), 10)
 
 
-async def test_run_with_serial_pty_and_tcp_hdlc(announced: str) -> None:
+async def test_run_with_serial_pty_and_tcp_hdlc(announced: str, trace_file: Path) -> None:
     device = re.search(r"optical port .* on (\S+)", announced)
     endpoint = re.search(r"HDLC over TCP on ([\d.]+):(\d+)", announced)
     assert device is not None and endpoint is not None
@@ -56,3 +62,5 @@ async def test_run_with_serial_pty_and_tcp_hdlc(announced: str) -> None:
         over_tcp = (await session.get(ENERGY)).value
     assert isinstance(over_serial, int) and isinstance(over_tcp, int)
     assert over_tcp >= over_serial  # the same meter, a moment later
+    # --trace on the meter side: the HDLC frames of both sessions, in hex with the decoded GET
+    assert trace_file.read_text().count("GetRequestNormal attribute=(3, 1-0:1.8.1.255, 2)") == 2
