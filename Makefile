@@ -35,8 +35,10 @@ pytest: install-dev
 
 test: lint typecheck pytest
 
+BENCHES := sim_year cosem_codec get_throughput serial_line mqtt_roundtrip
+
 bench: install-dev
-	$(BIN)/python bench/sim_year.py
+	for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache

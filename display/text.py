@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from hal.lcd import LcdState
 
-SYMBOL_ORDER = ("L1", "L2", "L3", "P+", "P-", "T1", "T2", "switch-open", "reconnect-arrow")
-SYMBOL_TEXT = {"switch-open": "[/ ]", "reconnect-arrow": "^"}
+SYMBOL_ORDER = (
+    "L1",
+    "L2",
+    "L3",
+    "P+",
+    "P-",
+    "T1",
+    "T2",
+    "switch-open",
+    "reconnect-arrow",
+    "euro-arrow",
+)
+SYMBOL_TEXT = {"switch-open": "[/ ]", "reconnect-arrow": "^", "euro-arrow": "^EUR"}
 
 
 def render_symbols(state: LcdState) -> str:

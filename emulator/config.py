@@ -18,11 +18,18 @@ import yaml
 from firmware.rules.credit import CreditError, validate_ean
 from firmware.rules.localtime import BRUSSELS
 from firmware.rules.tariff import TariffCalendar
-from firmware.settings import DisplaySettings, Identity, MeterSettings
+from firmware.screens import ITEM_SCREENS
+from firmware.settings import (
+    DISPLAY_PROFILES,
+    DisplaySettings,
+    Identity,
+    MeterSettings,
+    PrepaymentMode,
+)
 from hal.frontend import ConstantLoad, DailySchedule, LoadModel, PowerReading, csv_load
 
 KINDS = ("electricity", "gas", "budget")
-PREPAYMENT_MODES = ("none", "central", "meter")
+PREPAYMENT_MODES = tuple(mode.value for mode in PrepaymentMode)
 DURATION = re.compile(r"^\+(\d+)([smhdw])$")
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -84,20 +91,29 @@ class RunConfig:
 @dataclass(frozen=True)
 class MeterConfig:
     kind: str = "electricity"
-    prepayment_mode: str = "central"
     meter: MeterSettings = field(default_factory=MeterSettings)
     security: SecurityConfig = field(default_factory=SecurityConfig)
     communication: CommunicationConfig = field(default_factory=CommunicationConfig)
     load: LoadConfig = field(default_factory=LoadConfig)
     run: RunConfig = field(default_factory=RunConfig)
 
+    @property
+    def prepayment_mode(self) -> str:
+        """none | central | meter (rule M5); held by the firmware settings."""
+        return self.meter.prepayment.value
+
 
 # -- the default file -------------------------------------------------------------------------
 
+_PROFILE_LINE = (
+    "profile: resa                    # resa: 1.8.1 1.8.2 2.8.1 2.8.2 tariff 94.32.2/1 /2 /3\n"
+    "                                   # ores: 1.8.1 1.8.2 94.32.2/1 /2 /3; or instead a list,\n"
+    "                                   # items: [1.8.1, 1.8.2, 94.32.2/1, 94.32.2/2, 94.32.2/3]"
+)
 _KIND_DEFAULTS = {
-    "electricity": ("central", "[1.8.1, 1.8.2, 2.8.1, 2.8.2, tariff]"),
-    "gas": ("central", "[1.8.1]"),
-    "budget": ("meter", "[1.8.1, 1.8.2, 2.8.1, 2.8.2, tariff]"),
+    "electricity": ("central", _PROFILE_LINE),
+    "gas": ("central", "items: [1.8.1]"),
+    "budget": ("meter", _PROFILE_LINE),
 }
 
 
@@ -105,7 +121,7 @@ def default_config_text(kind: str = "electricity") -> str:
     """The documented default configuration for a meter of ``kind``."""
     if kind not in KINDS:
         raise ConfigError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
-    prepayment, items = _KIND_DEFAULTS[kind]
+    prepayment, display_list = _KIND_DEFAULTS[kind]
     return f"""\
 # vmeter meter configuration ({kind}). Every key is optional; unknown keys are errors.
 kind: {kind}                 # electricity | gas | budget
@@ -144,7 +160,7 @@ tariff:                            # local time, Europe/Brussels (rules E2, M7)
   single_rate: false               # true: everything counts as peak (1.8.1 / 2.8.1)
 
 display:                           # rules E5, E6: test screen first, then these in order
-  items: {items}
+  {display_list}
   scroll_seconds: 10               # auto-scroll of the indexes; 0 = off
   backlight_seconds: 30
   reconnect_hold_seconds: 5        # button hold that reconnects when ready (rule E8)
@@ -307,7 +323,12 @@ class _Reader:
     def items(self, node: yaml.Node) -> tuple[str, ...]:
         if not isinstance(node, yaml.SequenceNode) or not node.value:
             raise self.error(node, "display.items must be a non-empty list")
-        return tuple(self.string(item) for item in node.value)
+        items = tuple(self.string(item) for item in node.value)
+        for item_node, item in zip(node.value, items, strict=True):
+            if item not in ITEM_SCREENS:
+                known = ", ".join(ITEM_SCREENS)
+                raise self.error(item_node, f"unknown display item {item!r} (known: {known})")
+        return items
 
     def schedule(self, node: yaml.Node) -> tuple[tuple[time, int], ...]:
         if not isinstance(node, yaml.SequenceNode) or not node.value:
@@ -354,11 +375,11 @@ class _Reader:
             identity=top.get("identity", Identity()),
             tariff=top.get("tariff", TariffCalendar()),
             display=top.get("display", DisplaySettings()),
+            prepayment=PrepaymentMode(top.get("prepayment", {}).get("mode", "central")),
             **top.get("disconnect_control", {}),
         )
         return MeterConfig(
             kind=top.get("kind", "electricity"),
-            prepayment_mode=top.get("prepayment", {}).get("mode", "central"),
             meter=settings,
             security=top.get("security", SecurityConfig()),
             communication=top.get("communication", CommunicationConfig()),
@@ -428,12 +449,17 @@ class _Reader:
             node,
             "display",
             {
+                "profile": lambda n: DISPLAY_PROFILES[self.choice(n, tuple(DISPLAY_PROFILES))],
                 "items": self.items,
                 "scroll_seconds": lambda n: self.integer(n, 0, 3600),
                 "backlight_seconds": lambda n: self.integer(n, 1, 3600),
                 "reconnect_hold_seconds": lambda n: self.integer(n, 1, 60),
             },
         )
+        if "profile" in values and "items" in values:
+            raise self.error(node, "display: give either profile or items, not both")
+        if "profile" in values:
+            values["items"] = values.pop("profile")
         return DisplaySettings(**values)
 
     def load(self, node: yaml.Node) -> LoadConfig:

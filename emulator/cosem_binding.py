@@ -9,7 +9,15 @@ Every object of ``emulator.obis_map.OBIS_MAP`` is built here from the firmware:
 - disconnect control: ``meter.relay``; a transition the control mode forbids answers the
   action with temporary-failure (``RELAY_REFUSAL``); control_mode 7 (not in the firmware) and
   other unsupported modes answer a SET with other-reason;
-- load profile and daily snapshots: the firmware's buffers (``*_for_release``).
+- load profile and daily snapshots: the firmware's buffers (``*_for_release``);
+- central prepayment (rules E7, P7, M5): the last balance update's time (Data, date-time in
+  Brussels local time; all fields "not specified" before the first update), balance and
+  emergency credit left (Registers, whole cents as double-long, scaler -2, unit 10 currency;
+  0 before the first update). In central mode the management client writes them: each SET
+  is one ``meter.receive_balance_update`` keeping the other two values; a SET of the balance
+  or of the emergency credit is stamped with the meter's clock, a SET of the time restamps
+  the update (so a SET-with-list sends balance, emergency credit, then the time). In the
+  other modes nobody may write them (read-write-denied).
 Clients: 16 public, 17 reader and 1 management with the LLS passwords of the configuration.
 """
 
@@ -18,12 +26,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from cosem.access import default_clients
+from cosem.access import Role, default_clients
 from cosem.apdu.enums import ActionResult, DataAccessResult
 from cosem.axdr import Data, DataType
-from cosem.classes.base import AccessRefused, CosemObject
-from cosem.classes.clock import clock
-from cosem.classes.data import constant_data
+from cosem.classes.base import (
+    AccessRefused,
+    Attribute,
+    CosemObject,
+    expect_type,
+    logical_name,
+    static,
+)
+from cosem.classes.clock import clock, date_time_in_zone, local_date_time
+from cosem.classes.data import constant_data, live_data
 from cosem.classes.disconnect_control import disconnect_control
 from cosem.classes.profile_generic import (
     CaptureObject,
@@ -31,22 +46,36 @@ from cosem.classes.profile_generic import (
     ProfileRow,
     profile_generic,
 )
-from cosem.classes.register import REGISTER_CLASS_ID, Unit, extended_register, register
+from cosem.classes.register import (
+    REGISTER_CLASS_ID,
+    Unit,
+    extended_register,
+    integer_reader,
+    register,
+    scaler_unit,
+)
 from cosem.classes.sap_assignment import sap_assignment
+from cosem.datetime_codec import CosemDateTime
+from cosem.errors import DecodeError
 from cosem.obis import Obis
 from cosem.server import DEFAULT_SERVER_MAX_RECEIVE_PDU_SIZE, LogicalDevice
 from emulator import obis_map
 from emulator.config import MeterConfig
 from emulator.runtime import VirtualMeter
+from firmware.central_balance import BalanceUpdate
 from firmware.disconnect_control import TransitionResult
 from firmware.errors import FirmwareError
 from firmware.logs import ProfileEntry
+from firmware.money import MILLI_CENTS_PER_CENT, ZERO, Money
 from firmware.rules.localtime import BRUSSELS
+from firmware.settings import PrepaymentMode
 
 SERVER_SAP = 1
 RELAY_REFUSAL = ActionResult.TEMPORARY_FAILURE
 QUARTER_HOUR_S = 15 * 60
 DAY_S = 24 * 3600
+CENTS_SCALER = -2
+NO_UPDATE_TIME = CosemDateTime(None, None, None, None, None, None, None, None, None, None)
 
 
 def build_logical_device(
@@ -94,6 +123,7 @@ def build_logical_device(
             DAY_S,
             meter.settings.snapshot_capacity,
         ),
+        *_central_balance_objects(_MeterBalance(runtime)),
     ]
     return LogicalDevice(
         objects, clients, server_sap=SERVER_SAP, max_receive_pdu_size=max_receive_pdu_size
@@ -156,6 +186,115 @@ class _MeterRelay:
         result = transition()
         self._runtime.wake()
         return result.accepted
+
+
+class _MeterBalance:
+    """The firmware's central balance for the three 94.32.x objects."""
+
+    def __init__(self, runtime: VirtualMeter) -> None:
+        self._runtime = runtime
+
+    @property
+    def writable(self) -> bool:
+        return self._runtime.meter.settings.prepayment is PrepaymentMode.CENTRAL
+
+    @property
+    def last(self) -> BalanceUpdate | None:
+        return self._runtime.meter.central_balance
+
+    def update_time(self) -> Data:
+        last = self.last
+        stamp = NO_UPDATE_TIME if last is None else local_date_time(last.at, BRUSSELS)
+        return Data.octet_string(stamp.to_bytes())
+
+    def balance_cents(self) -> int:
+        return _cents(self.last.balance if self.last else ZERO)
+
+    def emergency_credit_cents(self) -> int:
+        return _cents(self.last.emergency_credit if self.last else ZERO)
+
+    def set_update_time(self, value: Data) -> None:
+        raw = expect_type(value, DataType.OCTET_STRING).value
+        assert isinstance(raw, bytes)
+        try:
+            at = date_time_in_zone(raw, BRUSSELS)
+        except DecodeError as error:
+            raise AccessRefused(DataAccessResult.TYPE_UNMATCHED, str(error)) from error
+        except ValueError as error:
+            raise AccessRefused(DataAccessResult.OTHER_REASON, str(error)) from error
+        self._receive(at, self._current_balance(), self._current_emergency_credit())
+
+    def set_balance(self, value: Data) -> None:
+        balance = _money(value)
+        self._receive(self._runtime.clock.now(), balance, self._current_emergency_credit())
+
+    def set_emergency_credit(self, value: Data) -> None:
+        credit = _money(value)
+        self._receive(self._runtime.clock.now(), self._current_balance(), credit)
+
+    def _current_balance(self) -> Money:
+        return self.last.balance if self.last else ZERO
+
+    def _current_emergency_credit(self) -> Money:
+        return self.last.emergency_credit if self.last else ZERO
+
+    def _receive(self, at: datetime, balance: Money, emergency_credit: Money) -> None:
+        try:
+            self._runtime.meter.receive_balance_update(at, balance, emergency_credit)
+        except FirmwareError as error:
+            raise AccessRefused(DataAccessResult.OTHER_REASON, str(error)) from error
+        self._runtime.wake()
+
+
+def _cents(amount: Money) -> int:
+    return amount.milli_cents // MILLI_CENTS_PER_CENT
+
+
+def _money(value: Data) -> Money:
+    cents = expect_type(value, DataType.DOUBLE_LONG).value
+    assert isinstance(cents, int)
+    return Money(cents * MILLI_CENTS_PER_CENT)
+
+
+def _central_balance_objects(balance: _MeterBalance) -> tuple[CosemObject, ...]:
+    """94.32.1 (time), 94.32.2 (balance), 94.32.3 (emergency credit), rule E7."""
+    writer = Role.MANAGEMENT if balance.writable else None
+    return (
+        live_data(
+            obis_map.BALANCE_UPDATE_TIME,
+            balance.update_time,
+            balance.set_update_time if writer else None,
+        ),
+        _money_register(obis_map.BALANCE, balance.balance_cents, balance.set_balance, writer),
+        _money_register(
+            obis_map.EMERGENCY_CREDIT,
+            balance.emergency_credit_cents,
+            balance.set_emergency_credit,
+            writer,
+        ),
+    )
+
+
+def _money_register(
+    obis: Obis, cents: Callable[[], int], write: Callable[[Data], None], writer: Role | None
+) -> CosemObject:
+    """A Register in whole cents of local currency (scaler -2, unit 10), written by
+    ``writer`` (None: nobody)."""
+    return CosemObject(
+        REGISTER_CLASS_ID,
+        0,
+        obis,
+        (
+            logical_name(obis),
+            Attribute(
+                2,
+                integer_reader(cents, DataType.DOUBLE_LONG),
+                write if writer else None,
+                write_role=writer,
+            ),
+            Attribute(3, static(scaler_unit(CENTS_SCALER, Unit.LOCAL_CURRENCY))),
+        ),
+    )
 
 
 class _FirmwareProfile:

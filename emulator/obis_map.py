@@ -35,6 +35,11 @@ NET_POWER = Obis.parse("1-0:16.7.0.255")
 DISCONNECT_CONTROL = Obis.parse("0-0:96.3.10.255")
 LOAD_PROFILE = Obis.parse("1-0:99.1.0.255")
 DAILY_PROFILE = Obis.parse("1-0:99.2.0.255")
+# Central prepayment (rule E7), in the Belgian range 0-0:94.32 (COSEM-FACTS 7.1); vmeter's
+# allocation: E = 1, 2, 3 for the display items 94.32.2/1, /2, /3.
+BALANCE_UPDATE_TIME = Obis.parse("0-0:94.32.1.255")
+BALANCE = Obis.parse("0-0:94.32.2.255")
+EMERGENCY_CREDIT = Obis.parse("0-0:94.32.3.255")
 
 ENERGY_REGISTERS = (IMPORT_PEAK, IMPORT_OFFPEAK, EXPORT_PEAK, EXPORT_OFFPEAK)
 """In the order of the firmware's RegisterValues and of the profile columns."""
@@ -57,6 +62,13 @@ OBIS_MAP: tuple[ObisEntry, ...] = (
     ObisEntry(DISCONNECT_CONTROL, 70, "Disconnect control (supply relay)", "control_mode 0..6"),
     ObisEntry(LOAD_PROFILE, 7, "Load profile, 15 minutes", "clock + the 4 energy registers"),
     ObisEntry(DAILY_PROFILE, 7, "Daily snapshots (local midnight)", "clock + the 4 registers"),
+    ObisEntry(BALANCE_UPDATE_TIME, 1, "Last balance update (94.32.2/1)", "date-time, local time"),
+    ObisEntry(
+        BALANCE, 3, "Balance at the last update (94.32.2/2)", "cents, double-long, scaler -2, EUR"
+    ),
+    ObisEntry(
+        EMERGENCY_CREDIT, 3, "Emergency credit left (94.32.2/3)", "cents, double-long, scaler -2"
+    ),
 )
 
 

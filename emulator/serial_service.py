@@ -42,6 +42,7 @@ from emulator.config import ConfigError, MeterConfig
 from emulator.cosem_binding import build_logical_device
 from emulator.runtime import VirtualMeter
 from emulator.tcp_service import parse_endpoint
+from firmware.central_balance import BalanceUpdate
 from firmware.registers import RegisterValues
 from firmware.rules.localtime import to_local
 from hal.optical import (
@@ -95,6 +96,30 @@ def meter_readout(registers_wh: RegisterValues, local_time: datetime) -> list[Da
     ]
     data_sets.append(DataSet("0.9.1", local_time.strftime("%H%M%S")))
     data_sets.append(DataSet("0.9.2", local_time.strftime("%y%m%d")))
+    return data_sets
+
+
+def balance_readout(update: BalanceUpdate | None) -> list[DataSet]:
+    """Mode C data sets of the prepayment items (rule E7), named as the LCD's code field:
+    94.32.2.1 the last update, local time YYMMDDhhmmss; 94.32.2.2 the balance and 94.32.2.3
+    the emergency credit left, EUR with two decimals. Before the first update the values are
+    empty."""
+    if update is None:
+        return [DataSet(f"94.32.2.{item}", "") for item in (1, 2, 3)]
+    return [
+        DataSet("94.32.2.1", to_local(update.at).strftime("%y%m%d%H%M%S")),
+        DataSet("94.32.2.2", update.balance.format(2), "EUR"),
+        DataSet("94.32.2.3", update.emergency_credit.format(2), "EUR"),
+    ]
+
+
+def live_readout(runtime: VirtualMeter) -> list[DataSet]:
+    """The mode C readout of a running meter: the registers (released: saved first), time
+    and date, then the prepayment items when prepayment is active."""
+    meter = runtime.meter
+    data_sets = meter_readout(meter.registers_for_release(), to_local(runtime.clock.now()))
+    if meter.prepayment_active:
+        data_sets += balance_readout(meter.central_balance)
     return data_sets
 
 
@@ -281,9 +306,7 @@ def start_serial_services(
         service = OpticalPortService(
             port,
             hdlc,
-            readout=lambda: meter_readout(
-                runtime.meter.registers_for_release(), to_local(runtime.clock.now())
-            ),
+            readout=lambda: live_readout(runtime),
             identification=Identification("VMT", 9600, runtime.meter.identity.serial_number[-16:]),
         )
         services.append(_serve_then_close(service.serve_forever(), port.close))

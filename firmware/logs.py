@@ -31,6 +31,7 @@ class EventCode(IntEnum):
     BREAKER_REARM = 21
     GRID_OUTAGE = 30
     GRID_RETURN = 31
+    BALANCE_UPDATE = 40  # central mode: the platform's daily balance (rule P7)
 
 
 @dataclass(frozen=True)

@@ -2,25 +2,31 @@
 
 The runner calls ``advance_to(now)`` at least at every ``next_deadline()``; between deadlines
 the power is constant, so energy is integrated exactly (W x ms = mJ, carried, rule E1).
-Anything that changes the meter from outside (relay orders, buttons, clock set, grid) first
-brings the meter up to the current time, so energy before the change counts at the old state.
+Anything that changes the meter from outside (relay orders, buttons, clock set, grid, a
+balance update) first brings the meter up to the current time, so energy before the change
+counts at the old state. In central prepayment mode the meter only stores and shows the
+balance the platform sends (rules E7, P7, M5); it never computes one.
 """
 
 from __future__ import annotations
 
 import bisect
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
+from firmware.central_balance import BalanceUpdate, CentralBalance
 from firmware.disconnect_control import ControlState, DisconnectControl
 from firmware.display_cycle import TEST_SCREEN, DisplayCycle
 from firmware.errors import FirmwareError
 from firmware.logs import BoundedLog, EventCode, MeterEvent, ProfileEntry
+from firmware.money import Money
 from firmware.nvm import NonVolatileMemory
 from firmware.registers import MJ_PER_WH, RegisterValues
 from firmware.rules.localtime import local_midnight, to_local
 from firmware.rules.tariff import Tariff, day_tariff_segments
 from firmware.screens import (
     ALL_SYMBOLS,
+    EURO_ARROW,
     EXPORTING,
     IMPORTING,
     ITEM_SCREENS,
@@ -30,7 +36,13 @@ from firmware.screens import (
     TARIFF_SYMBOLS,
     TEST_FIELDS,
 )
-from firmware.settings import REGISTER_ITEMS, Identity, MeterSettings
+from firmware.settings import (
+    PREPAYMENT_ITEMS,
+    REGISTER_ITEMS,
+    Identity,
+    MeterSettings,
+    PrepaymentMode,
+)
 from firmware.state import MeterState, from_ms, to_ms, to_ms_ceiling
 from hal.bundle import MeterHal
 from hal.frontend import NO_POWER, PowerReading
@@ -86,7 +98,12 @@ class ElectricityMeter:
             on_mode_change=lambda mode: self.save(),
         )
         hal.relay.set_closed(self.relay.output_state)
-        self.display = DisplayCycle(settings.display, self._t)
+        self._balance = CentralBalance(saved.central_balance if saved else None)
+        display = settings.display
+        if not self.prepayment_active:  # without prepayment nothing of it is shown
+            shown = tuple(item for item in display.items if item not in PREPAYMENT_ITEMS)
+            display = replace(display, items=shown)
+        self.display = DisplayCycle(display, self._t)
         hal.buttons.subscribe(self._on_button)
         self._reading = NO_POWER
         self._net_w = 0
@@ -115,6 +132,16 @@ class ElectricityMeter:
     @property
     def tariff(self) -> Tariff:
         return self._tariff
+
+    @property
+    def prepayment_active(self) -> bool:
+        return self.settings.prepayment is not PrepaymentMode.NONE
+
+    @property
+    def central_balance(self) -> BalanceUpdate | None:
+        """The last balance update from the platform (94.32.2/1../3, rule E7); None before
+        the first."""
+        return self._balance.last_update
 
     @property
     def power(self) -> PowerReading:
@@ -197,6 +224,29 @@ class ElectricityMeter:
         self._refresh_display()
         self.save()
 
+    # -- central prepayment ----------------------------------------------------------------------
+
+    def receive_balance_update(
+        self, at: datetime, balance: Money, emergency_credit: Money
+    ) -> BalanceUpdate:
+        """The platform's daily balance (rule P7): stored, logged, saved and shown as it came.
+        Raises ``FirmwareError`` outside central mode (rule M5) or for invalid values."""
+        if self.settings.prepayment is not PrepaymentMode.CENTRAL:
+            raise FirmwareError(
+                f"balance updates come from the platform only in central mode "
+                f"(this meter: {self.settings.prepayment.value})"
+            )
+        self.advance_to(self._clock.now())
+        update = self._balance.receive_balance_update(at, balance, emergency_credit)
+        self._log(
+            EventCode.BALANCE_UPDATE,
+            f"balance update of {update.at.isoformat()}: {update.balance} EUR, "
+            f"emergency credit {update.emergency_credit} EUR",
+        )
+        self.save()
+        self._refresh_display()
+        return update
+
     # -- supply --------------------------------------------------------------------------------
 
     def grid_outage(self) -> None:
@@ -265,6 +315,7 @@ class ElectricityMeter:
             profile=tuple(self.profile),
             snapshots=tuple(self.snapshots),
             events=tuple(self.events),
+            central_balance=self._balance.last_update,
         )
 
     def save(self) -> None:
@@ -422,5 +473,7 @@ class ElectricityMeter:
             symbols.add(EXPORTING)
         if not self.relay.output_state:
             symbols.add(SWITCH_OPEN)
+        if self.prepayment_active:
+            symbols.add(EURO_ARROW)
         ready = self.relay.control_state is ControlState.READY_FOR_RECONNECTION
         return frozenset(symbols), frozenset({RECONNECT_ARROW} if ready else ())

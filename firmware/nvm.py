@@ -4,7 +4,8 @@ Two files in the state directory: ``state.vms`` (everything) and ``registers.vms
 registers alone, written each time a higher Wh value is released to a client). Each file is
 a magic line, a header ``<version> <length> <sha256>`` and a JSON body, so a truncated,
 corrupt or newer-version file is detected; it is then reported with ``StateFileError`` and
-never overwritten.
+never overwritten. Format 2 adds the central balance to ``state.vms``; format 1 files load as
+"no balance update received yet" and are rewritten as format 2 at the next save.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from firmware.registers import RegisterValues
 from firmware.state import MeterState, from_ms, to_ms
 
 MAGIC = b"VMETER-STATE\n"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 STATE_FILE = "state.vms"
 REGISTERS_FILE = "registers.vms"
 T = TypeVar("T")

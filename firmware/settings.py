@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 
 from firmware.rules.tariff import TariffCalendar
 
 FIRMWARE_VERSION = "vmeter-fw 0.1.0"
 REGISTER_ITEMS = ("1.8.1", "1.8.2", "2.8.1", "2.8.2")
 TARIFF_ITEM = "tariff"
-# RESA-like default (rule E6): test screen first (implicit), the four indexes, the tariff.
-DEFAULT_DISPLAY_ITEMS = (*REGISTER_ITEMS, TARIFF_ITEM)
+PREPAYMENT_ITEMS = ("94.32.2/1", "94.32.2/2", "94.32.2/3")
+"""Last balance update, balance, emergency credit left (rule E7), as the leaflets write them."""
+# Display profiles (rule E6); the test screen is always first (implicit).
+DISPLAY_PROFILES = {
+    # RESA: press 2-5 the indexes, press 6 the tariff (vmeter's choice), press 7 94.32.2/1.
+    "resa": (*REGISTER_ITEMS, TARIFF_ITEM, *PREPAYMENT_ITEMS),
+    "ores": ("1.8.1", "1.8.2", *PREPAYMENT_ITEMS),
+}
+DEFAULT_DISPLAY_ITEMS = DISPLAY_PROFILES["resa"]
+
+
+class PrepaymentMode(Enum):
+    """Who keeps the balance (rule M5): nobody, the central platform, or the meter."""
+
+    NONE = "none"
+    CENTRAL = "central"
+    METER = "meter"
 
 
 @dataclass(frozen=True)
@@ -37,6 +53,7 @@ class MeterSettings:
     identity: Identity = field(default_factory=Identity)
     tariff: TariffCalendar = field(default_factory=TariffCalendar)
     display: DisplaySettings = field(default_factory=DisplaySettings)
+    prepayment: PrepaymentMode = PrepaymentMode.CENTRAL
     control_mode: int = 3  # rule M1
     max_current_a: int = 40  # per phase; above it the breaker trips (rule E9)
     voltage_v: int = 230

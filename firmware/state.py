@@ -1,4 +1,7 @@
-"""``MeterState``: everything the meter keeps across a restart, and its JSON form."""
+"""``MeterState``: everything the meter keeps across a restart, and its JSON form.
+
+``central_balance`` (JSON key absent in format 1 files: no update received yet) is the last
+balance update from the platform in central mode (rule P7)."""
 
 from __future__ import annotations
 
@@ -6,8 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from firmware.central_balance import BalanceUpdate
 from firmware.disconnect_control import ControlState
 from firmware.logs import EventCode, MeterEvent, ProfileEntry
+from firmware.money import Money
 from firmware.registers import RegisterValues
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -38,6 +43,7 @@ class MeterState:
     profile: tuple[ProfileEntry, ...]
     snapshots: tuple[ProfileEntry, ...]
     events: tuple[MeterEvent, ...]
+    central_balance: BalanceUpdate | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -49,6 +55,7 @@ class MeterState:
             "profile": [_entry_json(entry) for entry in self.profile],
             "snapshots": [_entry_json(entry) for entry in self.snapshots],
             "events": [[to_ms(e.timestamp), int(e.code), e.text] for e in self.events],
+            "central_balance": _balance_json(self.central_balance),
         }
 
     @staticmethod
@@ -66,6 +73,7 @@ class MeterState:
                 MeterEvent(from_ms(int(ms)), EventCode(code), str(text))
                 for ms, code, text in data["events"]
             ),
+            central_balance=_balance(data.get("central_balance")),
         )
 
 
@@ -78,3 +86,16 @@ def _entry(item: list[int]) -> ProfileEntry:
     if len(values) != 4:
         raise ValueError("a profile entry holds a time and four registers")
     return ProfileEntry(from_ms(int(ms)), RegisterValues(*(int(v) for v in values)))
+
+
+def _balance_json(update: BalanceUpdate | None) -> list[int] | None:
+    if update is None:
+        return None
+    return [to_ms(update.at), update.balance.milli_cents, update.emergency_credit.milli_cents]
+
+
+def _balance(item: list[int] | None) -> BalanceUpdate | None:
+    if item is None:
+        return None
+    at_ms, balance, emergency_credit = item
+    return BalanceUpdate(from_ms(int(at_ms)), Money(int(balance)), Money(int(emergency_credit)))

@@ -13,7 +13,8 @@ from hal.clock import Clock
 @dataclass(frozen=True)
 class LcdState:
     """What the LCD shows. ``symbols`` are steady, ``blinking`` blink (e.g. the arrow above the
-    switch symbol when the relay is ready for reconnection, rule E5)."""
+    switch symbol when the relay is ready for reconnection, rule E5; the arrow above the euro
+    sign is steady while prepayment is active). Symbol names: ``firmware.screens``."""
 
     code: str = ""
     value: str = ""

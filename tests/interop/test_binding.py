@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from served_tcp import START
 
-from cosem.access import DEFAULT_MANAGEMENT_PASSWORD
+from cosem.access import DEFAULT_MANAGEMENT_PASSWORD, DEFAULT_READER_PASSWORD
 from cosem.apdu import (
     AARE,
     AARQ,
@@ -24,9 +25,12 @@ from cosem.apdu import (
     InitiateRequest,
     MethodDescriptor,
     SetRequestNormal,
+    SetRequestWithList,
     SetResponseNormal,
+    SetResponseWithList,
     parse_apdu,
 )
+from cosem.apdu.descriptors import AttributeWithSelection
 from cosem.axdr import Data
 from cosem.datetime_codec import CosemDateTime
 from cosem.obis import Obis
@@ -35,24 +39,39 @@ from emulator import obis_map
 from emulator.config import MeterConfig, RunConfig
 from emulator.cosem_binding import build_logical_device
 from emulator.runtime import VirtualMeter
+from firmware.central_balance import BalanceUpdate
 from firmware.disconnect_control import ControlState
 from firmware.logs import EventCode
+from firmware.money import Money
 from firmware.rules.localtime import BRUSSELS
+from firmware.settings import MeterSettings, PrepaymentMode
 
 README = Path(__file__).parents[2] / "README.md"
-ALL = Conformance.GET | Conformance.SET | Conformance.ACTION | Conformance.SELECTIVE_ACCESS
+ALL = (
+    Conformance.GET
+    | Conformance.SET
+    | Conformance.ACTION
+    | Conformance.SELECTIVE_ACCESS
+    | Conformance.MULTIPLE_REFERENCES
+)
 
 
 def meter() -> VirtualMeter:
     return VirtualMeter(MeterConfig(), RunConfig(instant=True, start=START))
 
 
-def management(runtime: VirtualMeter) -> ServerAssociation:
-    association = build_logical_device(runtime, MeterConfig()).association(1)
+def management(runtime: VirtualMeter, config: MeterConfig | None = None) -> ServerAssociation:
+    return associate(runtime, 1, DEFAULT_MANAGEMENT_PASSWORD, config)
+
+
+def associate(
+    runtime: VirtualMeter, client: int, password: bytes | None, config: MeterConfig | None = None
+) -> ServerAssociation:
+    association = build_logical_device(runtime, config or MeterConfig()).association(client)
     aarq = AARQ(
         InitiateRequest(ALL, 0xFFFF),
-        mechanism=AuthenticationMechanism.LLS,
-        authentication_value=DEFAULT_MANAGEMENT_PASSWORD,
+        mechanism=AuthenticationMechanism.LLS if password else None,
+        authentication_value=password,
     )
     aare = parse_apdu(association.handle(aarq.to_bytes()) or b"")
     assert isinstance(aare, AARE) and aare.result is AcseResult.ACCEPTED
@@ -138,3 +157,103 @@ def test_profiles_come_from_the_firmware_buffers() -> None:
     assert get(association, 7, obis_map.LOAD_PROFILE, 7) == Data.double_long_unsigned(100)
     assert get(association, 7, obis_map.DAILY_PROFILE, 7) == Data.double_long_unsigned(1)
     assert get(association, 3, obis_map.IMPORT_POWER, 2) == Data.double_long_unsigned(500)
+
+
+# -- central prepayment: 0-0:94.32.1/2/3 (rules E7, P7, M5) ---------------------------------
+
+UPDATE_AT = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)  # 06:00 in Brussels
+
+
+def put(association: ServerAssociation, class_id: int, obis: Obis, value: Data) -> object:
+    request = SetRequestNormal(AttributeDescriptor(class_id, obis, 2), value)
+    response = parse_apdu(association.handle(request.to_bytes()) or b"")
+    assert isinstance(response, SetResponseNormal)
+    return response.result
+
+
+def stamp(moment: datetime) -> Data:
+    return Data.octet_string(CosemDateTime.from_datetime(moment.astimezone(BRUSSELS)).to_bytes())
+
+
+def test_balance_items_before_the_first_update() -> None:  # rule E7
+    association = management(meter())
+    update_time = get(association, 1, obis_map.BALANCE_UPDATE_TIME, 2)
+    assert isinstance(update_time, Data) and isinstance(update_time.value, bytes)
+    unspecified = CosemDateTime.from_bytes(update_time.value)
+    assert unspecified.year is None and unspecified.deviation is None
+    for obis in (obis_map.BALANCE, obis_map.EMERGENCY_CREDIT):
+        assert get(association, 3, obis, 2) == Data.double_long(0)
+        assert get(association, 3, obis, 3) == Data.structure(Data.integer(-2), Data.enum(10))
+
+
+def test_a_management_set_of_the_balance_is_the_daily_update() -> None:  # rules P7, E7
+    runtime = meter()
+    association = management(runtime)
+    assert put(association, 3, obis_map.BALANCE, Data.double_long(-345)) is DataAccessResult.SUCCESS
+    assert runtime.meter.central_balance == BalanceUpdate(START, Money.parse("-3.45"), Money(0))
+    assert get(association, 3, obis_map.BALANCE, 2) == Data.double_long(-345)
+    assert get(association, 1, obis_map.BALANCE_UPDATE_TIME, 2) == stamp(START)
+    assert runtime.meter.events.entries()[-1].code is EventCode.BALANCE_UPDATE
+
+
+def test_a_set_with_list_of_the_three_items() -> None:  # rules P7, E7
+    runtime = meter()
+    association = management(runtime)
+    items = [
+        (obis_map.BALANCE, 3, Data.double_long(1205)),
+        (obis_map.EMERGENCY_CREDIT, 3, Data.double_long(1500)),
+        (obis_map.BALANCE_UPDATE_TIME, 1, stamp(UPDATE_AT)),  # last: it stamps the update
+    ]
+    request = SetRequestWithList(
+        tuple(AttributeWithSelection(AttributeDescriptor(c, o, 2)) for o, c, _ in items),
+        tuple(value for _, _, value in items),
+    )
+    response = parse_apdu(association.handle(request.to_bytes()) or b"")
+    assert response == SetResponseWithList((DataAccessResult.SUCCESS,) * 3)
+    assert runtime.meter.central_balance == BalanceUpdate(
+        UPDATE_AT, Money.eur(12, 5), Money.eur(15)
+    )
+
+
+@pytest.mark.parametrize(("client", "password"), [(16, None), (17, DEFAULT_READER_PASSWORD)])
+def test_public_and_reader_writes_are_refused_and_change_nothing(
+    client: int, password: bytes | None
+) -> None:  # rule E7: writable by the management client only
+    runtime = meter()
+    association = associate(runtime, client, password)
+    writes = [
+        (3, obis_map.BALANCE, Data.double_long(100_000)),
+        (3, obis_map.EMERGENCY_CREDIT, Data.double_long(1500)),
+        (1, obis_map.BALANCE_UPDATE_TIME, stamp(UPDATE_AT)),
+    ]
+    for class_id, obis, value in writes:
+        assert put(association, class_id, obis, value) is DataAccessResult.READ_WRITE_DENIED
+    assert runtime.meter.central_balance is None
+    assert get(association, 3, obis_map.BALANCE, 2) == Data.double_long(0)  # readable by all
+
+
+def test_without_central_mode_nobody_may_write_the_balance() -> None:  # rule M5
+    for mode in (PrepaymentMode.NONE, PrepaymentMode.METER):
+        config = MeterConfig(meter=MeterSettings(prepayment=mode))
+        runtime = VirtualMeter(config, RunConfig(instant=True, start=START))
+        association = management(runtime, config)
+        result = put(association, 3, obis_map.BALANCE, Data.double_long(100))
+        assert result is DataAccessResult.READ_WRITE_DENIED
+        assert runtime.meter.central_balance is None
+
+
+@pytest.mark.parametrize(
+    ("class_id", "obis", "value", "result"),
+    [
+        (3, obis_map.BALANCE, Data.double_long_unsigned(5), DataAccessResult.TYPE_UNMATCHED),
+        (3, obis_map.EMERGENCY_CREDIT, Data.double_long(-1), DataAccessResult.OTHER_REASON),
+        (1, obis_map.BALANCE_UPDATE_TIME, Data.octet_string(b"x"), DataAccessResult.TYPE_UNMATCHED),
+    ],
+)
+def test_bad_balance_writes_are_refused_and_change_nothing(
+    class_id: int, obis: Obis, value: Data, result: DataAccessResult
+) -> None:
+    runtime = meter()
+    association = management(runtime)
+    assert put(association, class_id, obis, value) is result
+    assert runtime.meter.central_balance is None
