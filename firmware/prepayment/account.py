@@ -1,0 +1,485 @@
+"""The meter-side prepayment account (rules P1-P5, P8, P9, M2, M5, M6) as one state machine.
+
+Inputs, each with an explicit UTC `at`: energy consumed per tariff (`consume`), a top-up token
+(`top_up`), a new low-credit threshold (`set_low_credit_threshold`) and the clock (`advance_to`:
+day boundaries for the P1 repayment and daily standing charge, the end of a non-disconnect
+period for a pending cut). Each returns an `Outcome` of orders and notifications; the meter
+turns `Order.DISCONNECT` into remote_disconnect and `Order.ENABLE_RECONNECTION` into
+remote_reconnect (M2), so the customer's button can only reconnect after a top-up (E8).
+
+The states and their transitions are `_target_state` and `_enter` below:
+
+    IN_CREDIT <-> LOW_CREDIT <-> EMERGENCY_CREDIT -> DISCONNECTION_IMMINENT -> DISCONNECTED
+    (balance)     (<= P2 threshold) (< 0, P3)         (<= -15 EUR in the NDP) (P4: cut)
+    DISCONNECTED -> IN_CREDIT / LOW_CREDIT only once the balance is >= 0.50 EUR (P8).
+
+The emergency credit of a smart meter is the room below zero (P3 and P4 speak of the balance
+going to -15 EUR), so it is not booked as a ledger advance: the ledger balance is the balance
+the customer sees. Every credit movement is drafted, handed to `persist`, then committed
+before the input returns (M6), so a crash can neither lose nor duplicate credit.
+
+Time only moves forward for the books: an `at` older than one already seen (a clock set back)
+dates entries at the latest time seen, while the non-disconnect check uses `at` itself, so a
+cut is never ordered at an instant inside the period.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Final
+
+from firmware.errors import FirmwareError
+from firmware.money import ZERO, ChargeAccumulator, Money, MoneyError
+from firmware.prepayment.account_events import (
+    NOTHING,
+    Disconnected,
+    DisconnectionImminent,
+    EmergencyCreditStarted,
+    LowCredit,
+    Notice,
+    Order,
+    Outcome,
+    TopUpReceived,
+)
+from firmware.prepayment.ledger import (
+    AdvanceKind,
+    ChargeKind,
+    EntryKind,
+    Ledger,
+    LedgerEntry,
+    LedgerError,
+    LedgerTotals,
+    Record,
+)
+from firmware.prepayment.token import TokenCheck, verify_token
+from firmware.rules.credit import (
+    DEFAULT_RULES,
+    CreditRules,
+    MeterKind,
+    amount_to_clear,
+    credit_exhausted,
+    daily_repayment,
+    is_low_credit,
+    on_emergency_credit,
+    reconnection_allowed,
+    starting_credit,
+)
+from firmware.rules.localtime import next_local_midnight
+from firmware.rules.non_disconnect import (
+    DEFAULT_CALENDAR,
+    NonDisconnectCalendar,
+    cut_allowed,
+    end_of_non_disconnect_period,
+)
+from firmware.rules.tariff import Tariff
+
+STATE_VERSION: Final = 1
+TOKEN_REFERENCE: Final = "token:"
+TRANSFER_REFERENCE: Final = "balance carried from budget meter"
+
+Persist = Callable[[Record], None]
+
+
+class AccountError(FirmwareError):
+    """An input or a saved state the prepayment account refuses."""
+
+
+class CreditState(enum.Enum):
+    """Where the balance stands, from the customer's side of the relay."""
+
+    IN_CREDIT = "in_credit"
+    LOW_CREDIT = "low_credit"  # P2: at or below the low-credit threshold
+    EMERGENCY_CREDIT = "emergency_credit"  # P3: below zero, emergency credit in use
+    DISCONNECTION_IMMINENT = "disconnection_imminent"  # P4: used up, waiting for the NDP end
+    DISCONNECTED = "disconnected"  # P4: cut ordered; stays until the balance is >= 0.50 (P8)
+
+    @property
+    def depth(self) -> int:
+        """How far down the credit ladder: notifications fire when a step is passed going down."""
+        return _DEPTH[self]
+
+
+_DEPTH: Final = {state: depth for depth, state in enumerate(CreditState)}
+
+# COSEM Account attribute 4 (current_credit_status): bit 0 is the most significant on the wire.
+_IN_CREDIT_BIT: Final = 0x80
+_LOW_CREDIT_BIT: Final = 0x40
+_SELECTABLE_CREDIT_IN_USE_BIT: Final = 0x04
+_OUT_OF_CREDIT_BIT: Final = 0x02
+_COSEM_STATUS: Final = {
+    CreditState.IN_CREDIT: _IN_CREDIT_BIT,
+    CreditState.LOW_CREDIT: _IN_CREDIT_BIT | _LOW_CREDIT_BIT,
+    CreditState.EMERGENCY_CREDIT: _LOW_CREDIT_BIT | _SELECTABLE_CREDIT_IN_USE_BIT,
+    CreditState.DISCONNECTION_IMMINENT: _LOW_CREDIT_BIT | _OUT_OF_CREDIT_BIT,
+    CreditState.DISCONNECTED: _LOW_CREDIT_BIT | _OUT_OF_CREDIT_BIT,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AccountConfig:
+    """What the meter is configured with; `prices` per kWh for each tariff register."""
+
+    serial: str
+    token_key: bytes
+    prices: Mapping[Tariff, Money]
+    rules: CreditRules = DEFAULT_RULES
+    calendar: NonDisconnectCalendar = DEFAULT_CALENDAR
+    standing_charge_per_day: Money = ZERO  # time-based charge booked at each local midnight
+    power_limiter: bool = False  # P4: limit the power instead of cutting the supply
+
+    def __post_init__(self) -> None:
+        missing = [tariff.name for tariff in Tariff if tariff not in self.prices]
+        if missing:
+            raise AccountError(f"no price per kWh for tariff {', '.join(missing)}")
+        if any(price < ZERO for price in self.prices.values()):
+            raise AccountError("a price per kWh cannot be negative")
+        if self.standing_charge_per_day < ZERO:
+            raise AccountError("a daily standing charge cannot be negative")
+
+
+@dataclass(frozen=True, slots=True)
+class LastTopUp:
+    at: datetime
+    amount: Money
+    token_seq: int
+
+
+@dataclass(slots=True)
+class _Changes:
+    """Orders and notices gathered while one input is handled."""
+
+    orders: list[Order] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+
+    def outcome(self, token: TokenCheck | None = None) -> Outcome:
+        return Outcome(tuple(self.orders), tuple(self.notices), token)
+
+
+class MeterSideAccount:
+    """The prepayment balance kept by the firmware itself (M5 meter-side mode)."""
+
+    def __init__(
+        self,
+        config: AccountConfig,
+        persist: Persist,
+        *,
+        ledger: Ledger,
+        state: CreditState,
+        clock: datetime,
+        next_day: datetime,
+        low_credit_threshold: Money,
+        charge_remainder: int = 0,
+        last_token_seq: int | None = None,
+    ) -> None:
+        """Use `commission` or `from_state`; this only assembles the parts."""
+        self._config = config
+        self._persist = persist
+        self._ledger = ledger
+        self._state = state
+        self._clock = _utc(clock)
+        self._next_day = _utc(next_day)
+        self._rules = replace(config.rules, low_credit_threshold=low_credit_threshold)
+        self._accumulator = ChargeAccumulator(charge_remainder)
+        self._last_token_seq = last_token_seq
+
+    # ----------------------------------------------------------------- construction
+
+    @classmethod
+    def commission(
+        cls, config: AccountConfig, persist: Persist, at: datetime, carried_balance: Money = ZERO
+    ) -> tuple[MeterSideAccount, Outcome]:
+        """P1: open the account with the 20 EUR starting credit.
+
+        A customer moved from a budget meter brings `carried_balance`, topped up to 20 EUR.
+        """
+        if carried_balance < ZERO:
+            raise AccountError(f"a carried balance cannot be negative, got {carried_balance}")
+        at = _utc(at)
+        account = cls(
+            config,
+            persist,
+            ledger=Ledger(),
+            state=CreditState.IN_CREDIT,
+            clock=at,
+            next_day=next_local_midnight(at),
+            low_credit_threshold=config.rules.low_credit_threshold,
+        )
+        if carried_balance > ZERO:
+            account._book(account._ledger.draft_top_up(at, carried_balance, TRANSFER_REFERENCE))
+        advance = starting_credit(carried_balance, config.rules)
+        if advance > ZERO:
+            account._book(account._ledger.draft_advance(at, AdvanceKind.STARTING_CREDIT, advance))
+        changes = _Changes()
+        account._settle(at, changes)
+        return account, changes.outcome()
+
+    def state(self) -> dict[str, object]:
+        """Everything needed to carry on after a restart, as JSON-friendly values (NVM)."""
+        return {
+            "version": STATE_VERSION,
+            "state": self._state.value,
+            "clock": self._clock.isoformat(),
+            "next_day": self._next_day.isoformat(),
+            "low_credit_threshold_mc": self._rules.low_credit_threshold.milli_cents,
+            "charge_remainder": self._accumulator.remainder,
+            "last_token_seq": self._last_token_seq,
+            "ledger": self._ledger.records(),
+        }
+
+    @classmethod
+    def from_state(
+        cls, config: AccountConfig, persist: Persist, saved: Mapping[str, object]
+    ) -> MeterSideAccount:
+        """Rebuild the account `state()` described; AccountError if it is not such a state."""
+        try:
+            if saved["version"] != STATE_VERSION:
+                raise AccountError(f"unknown account state version {saved['version']!r}")
+            records, token_seq = saved["ledger"], saved["last_token_seq"]
+            if not isinstance(records, list) or not (
+                token_seq is None or isinstance(token_seq, int)
+            ):
+                raise AccountError("account state has fields of the wrong type")
+            ledger = Ledger.from_records(records)
+            # The journal may hold a top-up the snapshot missed (a crash between the two).
+            seqs = [seq for seq in map(_token_seq, ledger.entries) if seq is not None]
+            if token_seq is not None:
+                seqs.append(token_seq)
+            token_seq = max(seqs, default=None)
+            return cls(
+                config,
+                persist,
+                ledger=ledger,
+                state=CreditState(saved["state"]),
+                clock=datetime.fromisoformat(_text(saved["clock"])),
+                next_day=datetime.fromisoformat(_text(saved["next_day"])),
+                low_credit_threshold=Money(_integer(saved["low_credit_threshold_mc"])),
+                charge_remainder=_integer(saved["charge_remainder"]),
+                last_token_seq=token_seq,
+            )
+        except (KeyError, TypeError, ValueError, LedgerError, MoneyError) as error:
+            raise AccountError(f"unreadable account state: {error}") from error
+
+    # ----------------------------------------------------------------- inputs
+
+    def consume(self, at: datetime, tariff: Tariff, energy_mj: int) -> Outcome:
+        """Energy imported in one tariff register, charged at that tariff's price (M6)."""
+        if energy_mj < 0:
+            raise AccountError(f"consumed energy cannot be negative ({energy_mj} mJ)")
+        changes = _Changes()
+        self._catch_up(at)
+        owed = self._accumulator.charge(energy_mj, self._config.prices[tariff])
+        if owed > ZERO:
+            self._book(self._ledger.draft_charge(self._clock, ChargeKind.ENERGY, owed))
+        self._settle(at, changes)
+        return changes.outcome()
+
+    def top_up(self, at: datetime, token: str | bytes) -> Outcome:
+        """P6: credit a token; a refused one changes nothing and says why in `Outcome.token`."""
+        check = verify_token(
+            self._config.token_key,
+            self._config.serial,
+            self._last_token_seq,
+            token,
+            self._config.rules,
+        )
+        if not check.accepted:
+            return replace(NOTHING, token=check)
+        assert check.amount is not None and check.seq is not None  # set on every ACCEPTED
+        changes = _Changes()
+        self._catch_up(at)
+        reference = f"{TOKEN_REFERENCE}{check.seq}"
+        self._book(self._ledger.draft_top_up(self._clock, check.amount, reference))
+        self._last_token_seq = check.seq
+        changes.notices.append(TopUpReceived(self._clock, check.amount, check.seq, self.balance))
+        self._settle(at, changes)
+        return changes.outcome(check)
+
+    def set_low_credit_threshold(self, at: datetime, threshold: Money) -> Outcome:
+        """P2: the customer or an agent moves the low-credit threshold."""
+        if threshold < ZERO:
+            raise AccountError(f"the low-credit threshold cannot be negative, got {threshold}")
+        changes = _Changes()
+        self._catch_up(at)
+        self._rules = replace(self._rules, low_credit_threshold=threshold)
+        self._settle(at, changes)
+        return changes.outcome()
+
+    def advance_to(self, at: datetime) -> Outcome:
+        """The clock: book the days passed (P1, standing charge), cut if a pending cut may (P4)."""
+        changes = _Changes()
+        self._catch_up(at)
+        self._settle(at, changes)
+        return changes.outcome()
+
+    def next_deadline(self, now: datetime) -> datetime | None:
+        """The next instant `advance_to` has something to do, for the meter's scheduler."""
+        deadlines = []
+        if self._state is CreditState.DISCONNECTION_IMMINENT:
+            deadlines.append(end_of_non_disconnect_period(now, self._config.calendar))
+        if self._daily_bookings_due():
+            deadlines.append(self._next_day)
+        return min(deadlines, default=None)
+
+    # ----------------------------------------------------------------- views
+
+    @property
+    def credit_state(self) -> CreditState:
+        return self._state
+
+    @property
+    def balance(self) -> Money:
+        return self._ledger.balance
+
+    @property
+    def low_credit_threshold(self) -> Money:
+        return self._rules.low_credit_threshold
+
+    @property
+    def emergency_credit_left(self) -> Money:
+        """P3: the 15 EUR below zero, less what is used (E7 94.32.2/3)."""
+        full = self._rules.emergency_credit(MeterKind.SMART)
+        return min(full, max(ZERO, full + self.balance))
+
+    @property
+    def amount_to_clear(self) -> Money:
+        return amount_to_clear(self.balance, self._rules)
+
+    @property
+    def reconnection_enabled(self) -> bool:
+        """P8/E8: the customer's button may reconnect (no cut, or credited back since).
+
+        With a power limiter: the power is not limited.
+        """
+        return self._state is not CreditState.DISCONNECTED
+
+    @property
+    def cosem_credit_status(self) -> int:
+        """COSEM Account attribute 4 as one byte, bit 0 (in_credit) the most significant."""
+        return _COSEM_STATUS[self._state]
+
+    @property
+    def totals(self) -> LedgerTotals:
+        return self._ledger.totals
+
+    @property
+    def starting_credit_owed(self) -> Money:
+        return self._ledger.outstanding(AdvanceKind.STARTING_CREDIT)
+
+    @property
+    def last_token_seq(self) -> int | None:
+        return self._last_token_seq
+
+    @property
+    def last_top_up(self) -> LastTopUp | None:
+        for entry in reversed(self._ledger.entries):
+            seq = _token_seq(entry)
+            if seq is not None:
+                return LastTopUp(entry.at, entry.amount, seq)
+        return None
+
+    @property
+    def entries(self) -> tuple[LedgerEntry, ...]:
+        return self._ledger.entries
+
+    # ----------------------------------------------------------------- transitions
+
+    def _target_state(self, now: datetime) -> CreditState:
+        """The one place that says which state the balance and the clock call for."""
+        balance, rules = self.balance, self._rules
+        if self._state is CreditState.DISCONNECTED and not reconnection_allowed(balance, rules):
+            return CreditState.DISCONNECTED  # P8: only a top-up to 0.50 EUR ends a cut
+        if credit_exhausted(balance, MeterKind.SMART, rules):
+            if cut_allowed(now, MeterKind.SMART, calendar=self._config.calendar):
+                return CreditState.DISCONNECTED  # P4
+            return CreditState.DISCONNECTION_IMMINENT  # P4, P5: wait for the end of the NDP
+        if on_emergency_credit(balance):
+            return CreditState.EMERGENCY_CREDIT  # P3
+        if is_low_credit(balance, rules):
+            return CreditState.LOW_CREDIT  # P2
+        return CreditState.IN_CREDIT
+
+    def _enter(self, target: CreditState, now: datetime, changes: _Changes) -> None:
+        """Move to `target`, emitting the orders and notices of each step passed on the way."""
+        before, at = self._state, self._clock
+        self._state = target
+        limiter = self._config.power_limiter
+        if before is CreditState.DISCONNECTED and target is not CreditState.DISCONNECTED:
+            # P8, M2 transition d (or the limit lifted)
+            changes.orders.append(Order.LIFT_POWER_LIMIT if limiter else Order.ENABLE_RECONNECTION)
+            return
+        passed = {s for s in CreditState if before.depth < s.depth <= target.depth}
+        if CreditState.LOW_CREDIT in passed:
+            changes.notices.append(LowCredit(at, self.balance, self._rules.low_credit_threshold))
+        if CreditState.EMERGENCY_CREDIT in passed:
+            emergency = self._rules.emergency_credit(MeterKind.SMART)
+            changes.notices.append(EmergencyCreditStarted(at, emergency))
+        if target is CreditState.DISCONNECTION_IMMINENT and before is not target:
+            cut_at = end_of_non_disconnect_period(now, self._config.calendar)
+            changes.notices.append(DisconnectionImminent(at, cut_at))
+        if target is CreditState.DISCONNECTED and before is not target:
+            changes.orders.append(Order.LIMIT_POWER if limiter else Order.DISCONNECT)  # P4, M2 b
+            changes.notices.append(Disconnected(at, self.balance, limited=limiter))
+
+    def _settle(self, now: datetime, changes: _Changes) -> None:
+        target = self._target_state(now)
+        if target is not self._state:
+            self._enter(target, now, changes)
+
+    # ----------------------------------------------------------------- bookkeeping
+
+    def _catch_up(self, at: datetime) -> None:
+        """Move the books' clock forward to `at`, booking each local midnight passed (P1)."""
+        self._clock = max(self._clock, _utc(at))
+        while self._next_day <= self._clock:
+            if not self._daily_bookings_due():
+                self._next_day = next_local_midnight(self._clock)
+                break
+            self._book_day(self._next_day)
+            self._next_day = next_local_midnight(self._next_day)
+
+    def _daily_bookings_due(self) -> bool:
+        return self.starting_credit_owed > ZERO or self._config.standing_charge_per_day > ZERO
+
+    def _book_day(self, midnight: datetime) -> None:
+        owed = self._ledger.outstanding(AdvanceKind.STARTING_CREDIT)
+        repaid = self._ledger.draft_repayment(
+            midnight, AdvanceKind.STARTING_CREDIT, daily_repayment(owed, self._rules)
+        )
+        if repaid is not None:
+            self._book(repaid)
+        if self._config.standing_charge_per_day > ZERO:
+            charge = self._config.standing_charge_per_day
+            self._book(self._ledger.draft_charge(midnight, ChargeKind.FIXED, charge))
+
+    def _book(self, entry: LedgerEntry) -> None:
+        """Draft -> persist -> commit: the entry counts only once the NVM holds it."""
+        self._persist(entry.to_record())
+        self._ledger.commit(entry)
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise AccountError(f"a timezone-aware datetime is required, got {moment!r}")
+    return moment.astimezone(UTC)
+
+
+def _token_seq(entry: LedgerEntry) -> int | None:
+    """The sequence number of the token a ledger entry credited, if it is a token top-up."""
+    if entry.kind is EntryKind.TOP_UP and entry.reference.startswith(TOKEN_REFERENCE):
+        return int(entry.reference.removeprefix(TOKEN_REFERENCE))
+    return None
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise AccountError(f"expected text in the account state, got {value!r}")
+    return value
+
+
+def _integer(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise AccountError(f"expected an integer in the account state, got {value!r}")
+    return value
