@@ -163,10 +163,16 @@ def meter_side(virtual: VirtualMeter, news: MeterNews) -> MeterSide:
         pass_time(duration)  # the press is reported when the button is let go
         virtual.hal.buttons.press("green", duration)
 
+    def press_button() -> None:
+        virtual.hal.buttons.press("green")
+        pass_time(timedelta(seconds=1))
+
     def firmware_register(index: int) -> int:
         return virtual.meter.registers[index]
 
-    return MeterSide(virtual.clock.now, pass_time, firmware_register, hold_button, news.show)
+    return MeterSide(
+        virtual.clock.now, pass_time, firmware_register, hold_button, press_button, news.show
+    )
 
 
 async def watch_status(

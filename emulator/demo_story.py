@@ -35,6 +35,8 @@ CONTROL_STATES = {0: "disconnected", 1: "connected", 2: "ready_for_reconnection"
 ASSOCIATION_OBJECTS = AttributeDescriptor(15, obis_map.CURRENT_ASSOCIATION, 2)
 SHOWN_OBJECTS = 6
 POLLS = 20
+DAILY_BALANCE_CENTS = (-345, 1155)
+"""What the platform sends in the story: 3.45 EUR into the emergency credit (E7)."""
 """GETs of 1.8.1 timed for the round-trip figure."""
 
 
@@ -48,6 +50,8 @@ class MeterSide:
     firmware_register: Callable[[int], int]
     """The firmware's own register (Wh) by index, for comparison with what was read."""
     hold_button: Callable[[timedelta], None]
+    press_button: Callable[[], None]
+    """A short press of the green button, then a second passes (the LCD prints itself)."""
     show_news: Callable[[], None]
     """Print what changed on the meter (relay clicks, new event-log entries)."""
 
@@ -92,6 +96,7 @@ async def technician_session(
     headend_says(meter, f"management client {MANAGEMENT_CLIENT} (LLS) to operate the relay")
     transport = await MqttTransport.connect(address, serial, client_sap=MANAGEMENT_CLIENT)
     async with Session(transport, password=management_password) as session:
+        await _daily_balance_update(session, meter)
         await _relay_order(session, meter, REMOTE_DISCONNECT, "remote_disconnect")
         meter.pass_time(timedelta(minutes=5))
         await _relay_order(session, meter, REMOTE_RECONNECT, "remote_reconnect")
@@ -148,6 +153,24 @@ async def _read_profile_slice(session: Session, meter: MeterSide, result: StoryR
         moment = CosemDateTime.from_bytes(stamp.value).to_datetime()
         cells = " ".join(f"{value.int_value:>8}" for value in values)
         print(f"{'':26}{moment:%Y-%m-%d %H:%M %z}  {cells}")
+
+
+async def _daily_balance_update(session: Session, meter: MeterSide) -> None:
+    """Rules E4, E7, M5: in central mode the platform computes the balance and sends it once a
+    day; the meter only stores and shows it. (The platform comes with its own issue: the
+    figures sent here are the story's input.)"""
+    balance, emergency = DAILY_BALANCE_CENTS
+    headend_says(
+        meter,
+        f"daily balance update: balance {balance / 100:.2f} EUR, "
+        f"emergency credit {emergency / 100:.2f} EUR (rule E4)",
+    )
+    for obis, cents in ((obis_map.BALANCE, balance), (obis_map.EMERGENCY_CREDIT, emergency)):
+        await session.set(AttributeDescriptor(REGISTER_CLASS, obis, 2), Data.double_long(cents))
+    meter.show_news()
+    stamped(meter.now(), "customer: presses the green button 9 times (rule E6: 7 to 94.32.2/1)")
+    for _ in range(9):
+        meter.press_button()
 
 
 async def _time_round_trips(session: Session) -> list[float]:

@@ -83,3 +83,13 @@ def test_vmeter_demo_exits_by_itself() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.rstrip().endswith("broker closed")
+
+
+def test_the_daily_balance_sent_over_mqtt_shows_on_the_lcd(story: str) -> None:
+    # rules E4 (balance display update), E6 (press 7 reaches 94.32.2/1), E7 (the three items)
+    after_update = story[story.index("head-end: daily balance update") :]
+    screens = re.findall(r"CET  (\S+) +(.+?) \|", after_update)[:9]
+    assert [code for code, _ in screens][6:] == ["94.32.2.1", "94.32.2.2", "94.32.2.3"]
+    assert screens[6][1].strip() == "28/11/26 00:01"
+    assert screens[7][1].split() == ["-3.45", "EUR"]
+    assert screens[8][1].split() == ["11.55", "EUR"]

@@ -3,12 +3,12 @@ a virtual meter served over each."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from mqtt_rig import Mosquitto, ServedMeter, serve_meter
+from programs import require_program
 
 from emulator.broker import EmbeddedBroker
 from headend.mqtt import BrokerAddress
@@ -16,8 +16,7 @@ from headend.mqtt import BrokerAddress
 
 @pytest.fixture
 def mosquitto_factory(tmp_path: Path) -> Iterator[list[Mosquitto]]:
-    if shutil.which("mosquitto") is None:
-        pytest.skip("mosquitto is not installed")
+    require_program("mosquitto")
     started: list[Mosquitto] = []
     yield started
     for broker in started:

@@ -3,7 +3,6 @@
 
 import asyncio
 import contextlib
-import shutil
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -12,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from programs import require_program
 
 from cosem.hdlc import ServerAddress
 from emulator.config import MeterConfig, RunConfig
@@ -28,8 +28,7 @@ PHYSICAL_ADDRESS = 17
 @pytest.fixture
 def socat_pair(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """Two linked ptys (TOOLING: socat from Debian), each with its own termios."""
-    if shutil.which("socat") is None:
-        pytest.skip("socat is not installed")
+    require_program("socat")
     meter, probe = tmp_path / "meter", tmp_path / "probe"
     process = subprocess.Popen(
         ["socat", f"pty,raw,echo=0,link={meter}", f"pty,raw,echo=0,link={probe}"],
