@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from cosem.trace import Tracer, open_trace
 from display.text import render_line
+from emulator.card_cli import card_command, configure_card
 from emulator.config import (
     KINDS,
     ConfigError,
@@ -30,6 +31,7 @@ from emulator.config import (
     parse_instant,
     parse_until,
 )
+from emulator.token_cli import configure_token, token_command
 from firmware.errors import FirmwareError
 from firmware.rules.localtime import to_local
 from hal.lcd import LcdState
@@ -255,6 +257,8 @@ COMMANDS: list[Command] = [
         demo_command,
     ),
     Command("headend", "talk to a meter as the head-end", configure_headend, headend_command),
+    Command("card", "budget-meter card files: new, load, show", configure_card, card_command),
+    Command("token", "meter-side prepayment top-up tokens: make", configure_token, token_command),
 ]
 
 

@@ -15,21 +15,26 @@ from typing import Any
 
 import yaml
 
+from firmware.money import ZERO, Money, MoneyError
 from firmware.rules.credit import CreditError, validate_ean
 from firmware.rules.localtime import BRUSSELS
-from firmware.rules.tariff import TariffCalendar
+from firmware.rules.tariff import Tariff, TariffCalendar
 from firmware.screens import ITEM_SCREENS
 from firmware.settings import (
     DISPLAY_PROFILES,
     DisplaySettings,
     Identity,
     MeterSettings,
+    MeterSideSettings,
     PrepaymentMode,
 )
 from hal.frontend import ConstantLoad, DailySchedule, LoadModel, PowerReading, csv_load
 
 KINDS = ("electricity", "gas", "budget")
 PREPAYMENT_MODES = tuple(mode.value for mode in PrepaymentMode)
+PRICE_KEYS = {"peak": Tariff.PEAK, "offpeak": Tariff.OFF_PEAK}
+PRICE_STEP_MC = 10  # 0.0001 EUR
+MAX_PRICE = Money(32_767 * PRICE_STEP_MC)  # a COSEM long of 0.0001 EUR
 DURATION = re.compile(r"^\+(\d+)([smhdw])$")
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -148,6 +153,11 @@ security:
 
 prepayment:
   mode: {prepayment}                 # none | central (head-end keeps the balance) | meter
+  # Meter mode only: the meter keeps the balance, charges energy, takes top-up tokens.
+  prices: {{peak: "0.3000", offpeak: "0.2500"}}  # EUR per kWh imported, quoted
+  low_credit_threshold: "5.00"     # EUR (rule P2); a notice when the balance reaches it
+  power_limiter: false             # true: limit the power instead of cutting (rule P4)
+  power_limit_w: 2300              # the limit; above it the relay opens until the button
 
 disconnect_control:
   control_mode: 3                  # 0..6 (COSEM class 70); 3 = rule M1
@@ -354,9 +364,7 @@ class _Reader:
                 "identity": self.identity,
                 "communication": self.communication,
                 "security": self.security,
-                "prepayment": lambda n: self.section(
-                    n, "prepayment", {"mode": lambda m: self.choice(m, PREPAYMENT_MODES)}
-                ),
+                "prepayment": self.prepayment,
                 "disconnect_control": lambda n: self.section(
                     n,
                     "disconnect_control",
@@ -371,20 +379,68 @@ class _Reader:
                 "run": self.run,
             },
         )
+        prepayment = dict(top.get("prepayment", {}))
+        security = top.get("security", SecurityConfig())
+        meter_side = MeterSideSettings(
+            token_key=bytes.fromhex(security.token_key),
+            **{key: value for key, value in prepayment.items() if key != "mode"},
+        )
         settings = MeterSettings(
             identity=top.get("identity", Identity()),
             tariff=top.get("tariff", TariffCalendar()),
             display=top.get("display", DisplaySettings()),
-            prepayment=PrepaymentMode(top.get("prepayment", {}).get("mode", "central")),
+            prepayment=PrepaymentMode(prepayment.get("mode", "central")),
+            meter_side=meter_side,
             **top.get("disconnect_control", {}),
         )
         return MeterConfig(
             kind=top.get("kind", "electricity"),
             meter=settings,
-            security=top.get("security", SecurityConfig()),
+            security=security,
             communication=top.get("communication", CommunicationConfig()),
             load=top.get("load", LoadConfig()),
             run=top.get("run", RunConfig()),
+        )
+
+    def money(self, node: yaml.Node) -> Money:
+        value = self.scalar(node)
+        if not isinstance(value, str):
+            raise self.error(node, f'write amounts in quotes, e.g. "0.3000", got {value!r}')
+        try:
+            amount = Money.parse(value)
+        except MoneyError as error:
+            raise self.error(node, str(error)) from None
+        if amount < ZERO:
+            raise self.error(node, f"an amount here cannot be negative, got {value!r}")
+        return amount
+
+    def prepayment(self, node: yaml.Node) -> dict[str, Any]:
+        def prices(prices_node: yaml.Node) -> dict[Tariff, Money]:
+            given = self.section(
+                prices_node, "prepayment.prices", dict.fromkeys(PRICE_KEYS, self.money)
+            )
+            missing = [key for key in PRICE_KEYS if key not in given]
+            if missing:
+                raise self.error(prices_node, f"prepayment.prices needs {', '.join(missing)}")
+            for key, price in given.items():
+                if price.milli_cents % PRICE_STEP_MC or price > MAX_PRICE:
+                    raise self.error(
+                        prices_node,
+                        f"prepayment.prices.{key}: at most {MAX_PRICE.format(4)} EUR per kWh in "
+                        f"steps of 0.0001 EUR (the COSEM Charge table), got {price.format(5)}",
+                    )
+            return {PRICE_KEYS[key]: price for key, price in given.items()}
+
+        return self.section(
+            node,
+            "prepayment",
+            {
+                "mode": lambda m: self.choice(m, PREPAYMENT_MODES),
+                "prices": prices,
+                "low_credit_threshold": self.money,
+                "power_limiter": self.boolean,
+                "power_limit_w": lambda n: self.integer(n, 100, 100_000),
+            },
         )
 
     def identity(self, node: yaml.Node) -> Identity:

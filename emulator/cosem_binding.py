@@ -18,6 +18,11 @@ Every object of ``emulator.obis_map.OBIS_MAP`` is built here from the firmware:
   or of the emergency credit is stamped with the meter's clock, a SET of the time restamps
   the update (so a SET-with-list sends balance, emergency credit, then the time). In the
   other modes nobody may write them (read-write-denied).
+- meter-side prepayment (rule M5 ``meter`` mode only, ``obis_map.PAYMENT_MAP``): Account,
+  token and emergency Credit, energy and starting-credit Charge, read from
+  ``meter.account_for_release()`` (a read charges the energy counted so far), money in whole
+  cents (rounded down); the management client writes the low-credit threshold and enters
+  tokens through the Token gateway (``meter.enter_token``).
 Clients: 16 public, 17 reader and 1 management with the LLS passwords of the configuration.
 """
 
@@ -40,6 +45,21 @@ from cosem.classes.base import (
 from cosem.classes.clock import clock, date_time_in_zone, local_date_time
 from cosem.classes.data import constant_data, live_data
 from cosem.classes.disconnect_control import disconnect_control
+from cosem.classes.payment import (
+    TOKEN_EXECUTION_OK,
+    ChargeSetup,
+    ChargeType,
+    CreditSetup,
+    CreditStatus,
+    CreditType,
+    Currency,
+    TokenResult,
+    UnitCharge,
+    account,
+    charge,
+    credit,
+    token_gateway,
+)
 from cosem.classes.profile_generic import (
     CaptureObject,
     Column,
@@ -60,14 +80,19 @@ from cosem.errors import DecodeError
 from cosem.obis import Obis
 from cosem.server import DEFAULT_SERVER_MAX_RECEIVE_PDU_SIZE, LogicalDevice
 from emulator import obis_map
-from emulator.config import MeterConfig
+from emulator.config import PRICE_STEP_MC, MeterConfig
 from emulator.runtime import VirtualMeter
 from firmware.central_balance import BalanceUpdate
 from firmware.disconnect_control import TransitionResult
 from firmware.errors import FirmwareError
 from firmware.logs import ProfileEntry
 from firmware.money import MILLI_CENTS_PER_CENT, ZERO, Money
+from firmware.prepayment.account import MeterSideAccount
+from firmware.prepayment.ledger import ChargeKind, EntryKind, LedgerEntry
+from firmware.prepayment.token import TOKEN_BYTES
+from firmware.rules.credit import DEFAULT_RULES
 from firmware.rules.localtime import BRUSSELS
+from firmware.rules.tariff import Tariff
 from firmware.settings import PrepaymentMode
 
 SERVER_SAP = 1
@@ -125,6 +150,8 @@ def build_logical_device(
         ),
         *_central_balance_objects(_MeterBalance(runtime)),
     ]
+    if meter.settings.prepayment is PrepaymentMode.METER:
+        objects += _payment_objects(runtime)
     return LogicalDevice(
         objects, clients, server_sap=SERVER_SAP, max_receive_pdu_size=max_receive_pdu_size
     )
@@ -316,3 +343,183 @@ def _profile(
         for register_obis in obis_map.ENERGY_REGISTERS
     )
     return profile_generic(obis, _FirmwareProfile(entries), columns, period_s, capacity, BRUSSELS)
+
+
+# -- meter-side prepayment ------------------------------------------------------------------------
+
+CURRENCY = Currency("EUR", CENTS_SCALER)
+PRICE_SCALE = -4  # prices per kWh in 0.0001 EUR (PRICE_STEP_MC)
+TOKEN_CREDIT_SETUP = CreditSetup(CreditType.TOKEN, 1, "00001", 0)  # receives tokens
+EMERGENCY_CREDIT_SETUP = CreditSetup(  # visual, paid back; no confirmation: P3 is automatic
+    CreditType.EMERGENCY, 2, "10100", _cents(DEFAULT_RULES.smart_emergency_credit)
+)
+
+
+class _MeterAccount:
+    """The account's values for the payment objects, in cents; each read is a slice."""
+
+    def __init__(self, runtime: VirtualMeter) -> None:
+        self._runtime = runtime
+
+    @property
+    def now(self) -> MeterSideAccount:
+        return self._runtime.meter.account_for_release()
+
+    def credit_status(self) -> int:
+        return self.now.cosem_credit_status
+
+    def credit_in_use(self) -> int:
+        return 1 if self.now.balance < ZERO else 0
+
+    def available_credit(self) -> int:
+        account = self.now
+        return _cents(max(account.balance, ZERO) + account.emergency_credit_left)
+
+    def amount_to_clear(self) -> int:
+        return _cents(self.now.amount_to_clear)
+
+    def aggregated_debt(self) -> int:
+        return _cents(self.now.starting_credit_owed)
+
+    def low_credit_threshold(self) -> int:
+        return _cents(self.now.low_credit_threshold)
+
+    def set_low_credit_threshold(self, amount: int) -> None:
+        try:
+            self._runtime.meter.set_low_credit_threshold(Money(amount * MILLI_CENTS_PER_CENT))
+        except FirmwareError as error:
+            raise AccessRefused(DataAccessResult.OTHER_REASON, str(error)) from error
+        self._runtime.wake()
+
+    def activation_time(self) -> datetime | None:
+        entries = self.now.entries
+        return entries[0].at if entries else None
+
+    def token_credit(self) -> int:
+        return _cents(max(self.now.balance, ZERO))
+
+    def token_credit_status(self) -> int:
+        return CreditStatus.IN_USE if self.now.balance > ZERO else CreditStatus.EXHAUSTED
+
+    def emergency_credit(self) -> int:
+        return _cents(self.now.emergency_credit_left)
+
+    def emergency_credit_status(self) -> int:
+        account = self.now
+        if account.balance >= ZERO:
+            return CreditStatus.INVOKED  # armed: it takes over by itself below zero (P3)
+        if account.emergency_credit_left > ZERO:
+            return CreditStatus.IN_USE
+        return CreditStatus.EXHAUSTED
+
+
+class _LedgerCharge:
+    """A Charge read from the ledger entries that ``matches`` picks."""
+
+    def __init__(
+        self,
+        runtime: VirtualMeter,
+        matches: Callable[[LedgerEntry], bool],
+        remaining: Callable[[MeterSideAccount], Money],
+    ) -> None:
+        self._runtime = runtime
+        self._matches = matches
+        self._remaining = remaining
+
+    def _entries(self) -> list[LedgerEntry]:
+        account = self._runtime.meter.account_for_release()
+        return [entry for entry in account.entries if self._matches(entry)]
+
+    def total_amount_paid(self) -> int:
+        return _cents(sum((entry.amount for entry in self._entries()), ZERO))
+
+    def last_collection(self) -> tuple[datetime, int] | None:
+        entries = self._entries()
+        return (entries[-1].at, _cents(entries[-1].amount)) if entries else None
+
+    def total_amount_remaining(self) -> int:
+        return _cents(self._remaining(self._runtime.meter.account_for_release()))
+
+
+class _MeterTokens:
+    """The Token gateway's sink: a token entered over COSEM is a top-up (P6)."""
+
+    def __init__(self, runtime: VirtualMeter) -> None:
+        self._runtime = runtime
+
+    def enter(self, token: bytes) -> TokenResult:
+        meter = self._runtime.meter
+        # The printed token's text, or its 14 bytes as such (what a hex-minded client sends).
+        check = meter.enter_token(token.hex() if len(token) == TOKEN_BYTES else token)
+        self._runtime.wake()
+        if not check.accepted:
+            return TokenResult(check.status.cosem_status_code, (f"refused: {check.status.value}",))
+        assert check.amount is not None  # set on every accepted token
+        account = meter.account_for_release()
+        return TokenResult(
+            TOKEN_EXECUTION_OK,
+            (f"top-up {check.amount} EUR", f"token {check.seq}", f"balance {account.balance} EUR"),
+        )
+
+
+def _payment_objects(runtime: VirtualMeter) -> list[CosemObject]:
+    """Account, Credits, Charges and Token gateway of meter-side prepayment (COSEM-FACTS 3)."""
+    view = _MeterAccount(runtime)
+    prices = runtime.meter.settings.meter_side.prices
+    energy_price = UnitCharge(
+        3,  # per kWh
+        PRICE_SCALE,
+        (REGISTER_CLASS_ID, obis_map.IMPORT_PEAK, 2),
+        tuple(
+            (name, prices[tariff].milli_cents // PRICE_STEP_MC)
+            for name, tariff in ((b"T1", Tariff.PEAK), (b"T2", Tariff.OFF_PEAK))
+        ),
+    )
+    repayment = UnitCharge(
+        0, CENTS_SCALER, (8, obis_map.CLOCK, 2), ((b"day", _cents(DEFAULT_RULES.daily_repayment)),)
+    )
+
+    def is_energy_charge(entry: LedgerEntry) -> bool:
+        return entry.kind is EntryKind.CHARGE and entry.charge is ChargeKind.ENERGY
+
+    def is_repayment(entry: LedgerEntry) -> bool:
+        return entry.kind is EntryKind.REPAYMENT
+
+    return [
+        account(
+            obis_map.ACCOUNT,
+            view,
+            zone=BRUSSELS,
+            currency=CURRENCY,
+            clearance_threshold=_cents(DEFAULT_RULES.reconnection_threshold),
+            credits=(obis_map.TOKEN_CREDIT, obis_map.EMERGENCY_CREDIT_CREDIT),
+            charges=(obis_map.ENERGY_CHARGE, obis_map.STARTING_CREDIT_CHARGE),
+        ),
+        credit(
+            obis_map.TOKEN_CREDIT,
+            TOKEN_CREDIT_SETUP,
+            view.token_credit,
+            view.token_credit_status,
+            view.low_credit_threshold,
+        ),
+        credit(
+            obis_map.EMERGENCY_CREDIT_CREDIT,
+            EMERGENCY_CREDIT_SETUP,
+            view.emergency_credit,
+            view.emergency_credit_status,
+            lambda: 0,
+        ),
+        charge(
+            obis_map.ENERGY_CHARGE,
+            ChargeSetup(ChargeType.CONSUMPTION_BASED, 1, energy_price, 0, "01"),
+            _LedgerCharge(runtime, is_energy_charge, lambda account: ZERO),
+            BRUSSELS,
+        ),
+        charge(
+            obis_map.STARTING_CREDIT_CHARGE,
+            ChargeSetup(ChargeType.TIME_BASED, 2, repayment, DAY_S, "00"),
+            _LedgerCharge(runtime, is_repayment, lambda account: account.starting_credit_owed),
+            BRUSSELS,
+        ),
+        token_gateway(obis_map.TOKEN_GATEWAY, _MeterTokens(runtime), runtime.clock.now, BRUSSELS),
+    ]

@@ -1,6 +1,8 @@
 """The OBIS map of the electricity meter's management logical device (server SAP 1): one
 table, from which the README's OBIS table is written (``markdown()``) and against which the
-COSEM binding is tested (every object served is in the table and the other way round)."""
+COSEM binding is tested (every object served is in the table and the other way round).
+``PAYMENT_MAP`` lists the payment-metering objects served only in meter-side prepayment mode
+(rule M5); ``markdown()`` writes them after the others."""
 
 from __future__ import annotations
 
@@ -41,6 +43,14 @@ BALANCE_UPDATE_TIME = Obis.parse("0-0:94.32.1.255")
 BALANCE = Obis.parse("0-0:94.32.2.255")
 EMERGENCY_CREDIT = Obis.parse("0-0:94.32.3.255")
 
+# Meter-side prepayment (COSEM-FACTS 3): the standard payment-metering range 0-0:19.
+ACCOUNT = Obis.parse("0-0:19.0.0.255")
+TOKEN_CREDIT = Obis.parse("0-0:19.10.0.255")
+EMERGENCY_CREDIT_CREDIT = Obis.parse("0-0:19.10.1.255")
+ENERGY_CHARGE = Obis.parse("0-0:19.20.0.255")
+STARTING_CREDIT_CHARGE = Obis.parse("0-0:19.20.1.255")
+TOKEN_GATEWAY = Obis.parse("0-0:19.40.0.255")
+
 ENERGY_REGISTERS = (IMPORT_PEAK, IMPORT_OFFPEAK, EXPORT_PEAK, EXPORT_OFFPEAK)
 """In the order of the firmware's RegisterValues and of the profile columns."""
 
@@ -72,6 +82,56 @@ OBIS_MAP: tuple[ObisEntry, ...] = (
 )
 
 
+_MONEY = "cents, double-long"
+PAYMENT_MAP: tuple[ObisEntry, ...] = (
+    ObisEntry(
+        ACCOUNT,
+        111,
+        "Account (meter mode only)",
+        "2 {prepayment, active}; 3 credit in use (0 token, 1 emergency); 4 credit status bits; "
+        f"5 available credit = balance above 0 + emergency credit left; 6 amount to clear; "
+        f"7 clearance threshold = 0.50 EUR (P8); 8 aggregated debt = starting credit still owed "
+        f"(P1); 9, 10 credit and charge LNs; 13 activation; 15 currency {{EUR, -2, monetary}}; "
+        f"16 low-credit threshold (P2, management writes); money in {_MONEY}",
+    ),
+    ObisEntry(
+        TOKEN_CREDIT,
+        112,
+        "Token credit (meter mode only)",
+        "2 balance above 0; type 0; priority 1; 5 warning = low-credit threshold; status 3 in "
+        "use, 4 exhausted at 0",
+    ),
+    ObisEntry(
+        EMERGENCY_CREDIT_CREDIT,
+        112,
+        "Emergency credit (meter mode only)",
+        "2 emergency credit left (P3, 15 EUR); type 2; priority 2; status 2 armed, 3 in use "
+        "(balance < 0), 4 exhausted (-15 EUR, P4); 9 preset 1500",
+    ),
+    ObisEntry(
+        ENERGY_CHARGE,
+        113,
+        "Energy charge (meter mode only)",
+        "2 energy charged in total; 5, 6 price per kWh in 0.0001 EUR, index T1 (1.8.1) and T2 "
+        "(1.8.2); 10, 11 last slice charged",
+    ),
+    ObisEntry(
+        STARTING_CREDIT_CHARGE,
+        113,
+        "Starting-credit repayment (meter mode only)",
+        "time-based, 1 EUR per day (P1); 2 repaid so far; 12 still owed; 10, 11 last repayment",
+    ),
+    ObisEntry(
+        TOKEN_GATEWAY,
+        115,
+        "Token gateway (meter mode only)",
+        "method 1 enter(octet-string token, management); 2-4 last token, its time, description; "
+        "6 status {3 credited, 4 malformed, 5 wrong meter or bad MAC, 6 replayed or amount out "
+        "of range; 8 before any token}",
+    ),
+)
+
+
 def markdown() -> str:
     """The table as Markdown (the README holds exactly this)."""
     lines = [
@@ -79,7 +139,7 @@ def markdown() -> str:
         "|---|---|---|---|",
         *(
             f"| `{entry.obis}` | {entry.class_id} | {entry.name} | {entry.value} |"
-            for entry in OBIS_MAP
+            for entry in (*OBIS_MAP, *PAYMENT_MAP)
         ),
     ]
     return "\n".join(lines) + "\n"

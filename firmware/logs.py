@@ -32,6 +32,17 @@ class EventCode(IntEnum):
     GRID_OUTAGE = 30
     GRID_RETURN = 31
     BALANCE_UPDATE = 40  # central mode: the platform's daily balance (rule P7)
+    # Meter-side mode: the account's notifications (rule P9) and what the meter did about them.
+    LOW_CREDIT = 41
+    EMERGENCY_CREDIT = 42
+    DISCONNECTION_IMMINENT = 43
+    CREDIT_DISCONNECT = 44
+    TOP_UP = 45
+    TOKEN_REFUSED = 46
+    POWER_LIMITED = 47
+    POWER_LIMIT_LIFTED = 48
+    PREPAYMENT_ORDER_REFUSED = 49  # the relay's control mode refused the account's order
+    POWER_LIMIT_EXCEEDED = 50  # the limiter opened the relay (P4 with a power limiter)
 
 
 @dataclass(frozen=True)

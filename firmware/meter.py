@@ -5,23 +5,42 @@ the power is constant, so energy is integrated exactly (W x ms = mJ, carried, ru
 Anything that changes the meter from outside (relay orders, buttons, clock set, grid, a
 balance update) first brings the meter up to the current time, so energy before the change
 counts at the old state. In central prepayment mode the meter only stores and shows the
-balance the platform sends (rules E7, P7, M5); it never computes one.
+balance the platform sends (rules E7, P7, M5); it never computes one. In meter-side mode it
+keeps its own ``MeterSideAccount``: the import registers are charged in slices (each profile
+capture, tariff switch, midnight, account deadline and read), the account's orders are carried
+out on the relay (M2) and its notices logged and queued for pushes (P9).
 """
 
 from __future__ import annotations
 
 import bisect
+from collections import deque
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from firmware.central_balance import BalanceUpdate, CentralBalance
-from firmware.disconnect_control import ControlState, DisconnectControl
+from firmware.disconnect_control import ControlState, DisconnectControl, TransitionResult
 from firmware.display_cycle import TEST_SCREEN, DisplayCycle
-from firmware.errors import FirmwareError
+from firmware.errors import FirmwareError, StateFileError
 from firmware.logs import BoundedLog, EventCode, MeterEvent, ProfileEntry
 from firmware.money import Money
 from firmware.nvm import NonVolatileMemory
+from firmware.prepayment.account import AccountConfig, AccountError, CreditState, MeterSideAccount
+from firmware.prepayment.account_billing import BilledAccount, MemoryJournal
+from firmware.prepayment.account_events import (
+    Disconnected,
+    DisconnectionImminent,
+    EmergencyCreditStarted,
+    LowCredit,
+    Notice,
+    Order,
+    Outcome,
+    TopUpReceived,
+)
+from firmware.prepayment.token import TokenCheck
 from firmware.registers import MJ_PER_WH, RegisterValues
+from firmware.rules.credit import DEFAULT_RULES
 from firmware.rules.localtime import local_midnight, to_local
 from firmware.rules.tariff import Tariff, day_tariff_segments
 from firmware.screens import (
@@ -58,6 +77,15 @@ RELAY_EVENTS = {
     ControlState.CONNECTED: EventCode.RELAY_CONNECTED,
     ControlState.READY_FOR_RECONNECTION: EventCode.RELAY_READY_FOR_RECONNECTION,
 }
+NOTICE_EVENTS: dict[type[Notice], EventCode] = {
+    LowCredit: EventCode.LOW_CREDIT,
+    EmergencyCreditStarted: EventCode.EMERGENCY_CREDIT,
+    DisconnectionImminent: EventCode.DISCONNECTION_IMMINENT,
+    Disconnected: EventCode.CREDIT_DISCONNECT,
+    TopUpReceived: EventCode.TOP_UP,
+}
+NOTICE_QUEUE_LENGTH = 100
+"""Notices kept for pushes (P9) until someone drains them; the oldest drop out."""
 
 
 class ElectricityMeter:
@@ -99,6 +127,11 @@ class ElectricityMeter:
         )
         hal.relay.set_closed(self.relay.output_state)
         self._balance = CentralBalance(saved.central_balance if saved else None)
+        self.notices: deque[Notice] = deque(maxlen=NOTICE_QUEUE_LENGTH)
+        """P9 notices not yet pushed (a push service drains it, or subscribes)."""
+        self._notice_listeners: list[Callable[[Notice], None]] = []
+        self._account: BilledAccount | None = None
+        self._next_account_ms = NEVER
         display = settings.display
         if not self.prepayment_active:  # without prepayment nothing of it is shown
             shown = tuple(item for item in display.items if item not in PREPAYMENT_ITEMS)
@@ -111,6 +144,8 @@ class ElectricityMeter:
         """The LCD may change by itself from then on (0: it must be refreshed now)."""
         self._reset_schedule()
         self._log(EventCode.POWER_UP, "power up")
+        if settings.prepayment is PrepaymentMode.METER:
+            self._open_account(saved.account if saved else None)
         self._refresh_display()
 
     # -- identity and live values ------------------------------------------------------------
@@ -142,6 +177,20 @@ class ElectricityMeter:
         """The last balance update from the platform (94.32.2/1../3, rule E7); None before
         the first."""
         return self._balance.last_update
+
+    @property
+    def prepayment_balance(self) -> BalanceUpdate | None:
+        """What 94.32.2/1../3 show: the platform's last update (central mode) or the meter's
+        own account as of its last slice (meter mode: time of the last balance change)."""
+        if self._account is None:
+            return self._balance.last_update
+        account = self._account.account
+        return BalanceUpdate(account.entries[-1].at, account.balance, account.emergency_credit_left)
+
+    @property
+    def account(self) -> MeterSideAccount | None:
+        """The meter-side account as of its last slice (None outside meter mode)."""
+        return self._account.account if self._account else None
 
     @property
     def power(self) -> PowerReading:
@@ -187,7 +236,12 @@ class ElectricityMeter:
         self._advancing = True
         try:
             while True:
-                boundary = min(self._next_load_ms, self._next_switch_ms, self._next_capture_ms)
+                boundary = min(
+                    self._next_load_ms,
+                    self._next_switch_ms,
+                    self._next_capture_ms,
+                    self._next_account_ms,
+                )
                 end = target if target < boundary else boundary
                 if end > self._t:
                     net = self._net_w
@@ -208,7 +262,9 @@ class ElectricityMeter:
     def next_deadline(self, include_scroll: bool = True) -> datetime:
         """The next instant the firmware must run: a load change, a tariff switch, a profile
         capture, local midnight, the backlight timeout or (``include_scroll``) a scroll step."""
-        deadline = min(self._next_load_ms, self._next_switch_ms, self._next_capture_ms)
+        deadline = min(
+            self._next_load_ms, self._next_switch_ms, self._next_capture_ms, self._next_account_ms
+        )
         display = self.display.next_deadline(self._t, include_scroll)
         return from_ms(deadline if display is None else min(deadline, display))
 
@@ -246,6 +302,130 @@ class ElectricityMeter:
         self.save()
         self._refresh_display()
         return update
+
+    # -- meter-side prepayment ------------------------------------------------------------------
+
+    def account_for_release(self) -> MeterSideAccount:
+        """The account charged up to now, for a client (a read is a slice). Raises
+        ``FirmwareError`` outside meter mode (rule M5)."""
+        billed = self._meter_side()
+        self.advance_to(self._clock.now())
+        self._run_account(from_ms(self._t))
+        return billed.account
+
+    def enter_token(self, token: str | bytes) -> TokenCheck:
+        """P6: a top-up token typed or received. A refused token changes nothing but the event
+        log; an accepted one is credited (and may re-enable reconnection, P8, E8)."""
+        billed = self._meter_side()
+        self.advance_to(self._clock.now())
+        self._run_account(from_ms(self._t))
+        outcome = billed.account.top_up(from_ms(self._t), token)
+        check = outcome.token
+        assert check is not None  # a top-up always says what became of the token
+        if not check.accepted:
+            self._log(EventCode.TOKEN_REFUSED, f"token refused: {check.status.value}")
+        self._carry_out(outcome)
+        self.save()
+        self._refresh_display()
+        return check
+
+    def set_low_credit_threshold(self, threshold: Money) -> None:
+        """P2: the customer or an agent moves the threshold (``FirmwareError`` if negative)."""
+        billed = self._meter_side()
+        self.advance_to(self._clock.now())
+        self._run_account(from_ms(self._t))
+        self._carry_out(billed.account.set_low_credit_threshold(from_ms(self._t), threshold))
+        self.save()
+        self._refresh_display()
+
+    def subscribe_notices(self, listener: Callable[[Notice], None]) -> None:
+        """Call ``listener`` with each P9 notice as it happens (besides the queue)."""
+        self._notice_listeners.append(listener)
+
+    def _meter_side(self) -> BilledAccount:
+        if self._account is None:
+            raise FirmwareError(
+                f"the meter keeps a balance only in meter mode "
+                f"(this meter: {self.settings.prepayment.value})"
+            )
+        return self._account
+
+    def _open_account(self, snapshot: dict[str, object] | None) -> None:
+        side = self.settings.meter_side
+        config = AccountConfig(
+            serial=self.identity.serial_number,
+            token_key=side.token_key,
+            prices=side.prices,
+            rules=replace(DEFAULT_RULES, low_credit_threshold=side.low_credit_threshold),
+            power_limiter=side.power_limiter,
+        )
+        journal = self._nvm if self._nvm is not None else MemoryJournal()
+        try:
+            self._account, outcome = BilledAccount.open(
+                config, journal, snapshot, self._mj[:2], from_ms(self._t)
+            )
+        except AccountError as error:
+            raise StateFileError(f"prepayment account: {error}") from error
+        self._carry_out(outcome)
+        self.save()  # the snapshot joins the journal at once
+
+    def _run_account(self, at: datetime) -> None:
+        """One slice: charge the import registers, then let the account's clock run."""
+        billed = self._account
+        assert billed is not None
+        self._carry_out(billed.bill(at, self._mj[:2]))
+        self._carry_out(billed.account.advance_to(at))
+
+    def _carry_out(self, outcome: Outcome) -> None:
+        """The account's orders on the relay (M2 b and d, never a reconnect itself: E8) and
+        its notices into the event log and the push queue (P9)."""
+        for order in outcome.orders:
+            if order is Order.DISCONNECT:
+                self._relay_order("prepayment cut", self.relay.remote_disconnect)
+            elif order is Order.ENABLE_RECONNECTION:
+                self._relay_order("reconnection enabled", self.relay.remote_reconnect)
+            elif order is Order.LIMIT_POWER:
+                limit = self.settings.meter_side.power_limit_w
+                self._log(EventCode.POWER_LIMITED, f"power limited to {limit} W")
+                self._check_power_limit()
+            else:
+                self._log(EventCode.POWER_LIMIT_LIFTED, "power limit lifted")
+        for notice in outcome.notices:
+            self._log(NOTICE_EVENTS[type(notice)], _describe(notice))
+            self.notices.append(notice)
+            for listener in self._notice_listeners:
+                listener(notice)
+        self._schedule_account()
+
+    @property
+    def power_limited(self) -> bool:
+        """P4 with a power limiter: the credit is used up, so the import is limited, not cut."""
+        account = self.account
+        limiter = self.settings.meter_side.power_limiter
+        return limiter and account is not None and not account.reconnection_enabled
+
+    def _check_power_limit(self) -> None:
+        """Above the limit the limiter opens the relay (M2 g); the button recloses it (E8)."""
+        limit = self.settings.meter_side.power_limit_w
+        if not self.power_limited or self.relay.control_state is not ControlState.CONNECTED:
+            return
+        if self.grid_up and self._reading.net_w > limit:
+            self._log(EventCode.POWER_LIMIT_EXCEEDED, f"power limiter: above {limit} W")
+            self.relay.local_disconnect()
+
+    def _relay_order(self, why: str, order: Callable[[], TransitionResult]) -> None:
+        """Give the relay an order; one its control mode refuses (mode 0...) is logged."""
+        result = order()
+        if not result.accepted:
+            self._log(EventCode.PREPAYMENT_ORDER_REFUSED, f"{why} refused: {result.reason}")
+
+    def _schedule_account(self) -> None:
+        account = self._account.account if self._account else None
+        deadline = account.next_deadline(from_ms(self._t)) if account else None
+        # At least 1 ms ahead: a deadline is handled once, even after the clock was set back.
+        self._next_account_ms = (
+            NEVER if deadline is None else max(to_ms_ceiling(deadline), self._t + 1)
+        )
 
     # -- supply --------------------------------------------------------------------------------
 
@@ -316,6 +496,7 @@ class ElectricityMeter:
             snapshots=tuple(self.snapshots),
             events=tuple(self.events),
             central_balance=self._balance.last_update,
+            account=self._account.snapshot() if self._account else None,
         )
 
     def save(self) -> None:
@@ -338,6 +519,7 @@ class ElectricityMeter:
         self._enter_day(to_local(from_ms(self._t)).date())
         self._sync_tariff()
         self._next_capture_ms = (self._t // PROFILE_PERIOD_MS + 1) * PROFILE_PERIOD_MS
+        self._schedule_account()
         self._on_load_change()
 
     def _enter_day(self, day: date) -> None:
@@ -359,6 +541,9 @@ class ElectricityMeter:
         )
 
     def _on_boundary(self, now_ms: int) -> None:
+        slice_due = now_ms in (self._next_capture_ms, self._next_switch_ms, self._next_account_ms)
+        if self._account is not None and (slice_due or now_ms == self._midnight_ms):
+            self._run_account(from_ms(now_ms))
         if now_ms == self._next_load_ms:
             self._on_load_change()
         if now_ms == self._midnight_ms:
@@ -387,6 +572,7 @@ class ElectricityMeter:
         self._next_load_ms = NEVER if upcoming is None else to_ms_ceiling(upcoming)
         self._check_overload()
         self._update_flow()
+        self._check_power_limit()
 
     def _check_overload(self) -> None:
         """Trip the breaker when a phase draws more than ``max_current_a`` (rule E9)."""
@@ -416,6 +602,8 @@ class ElectricityMeter:
         self.save()
         if outside:  # shown at once (within an advance, its end redraws)
             self._refresh_display()
+        if new is ControlState.CONNECTED:
+            self._check_power_limit()
 
     def _save_if_unsaved_entries(self) -> None:
         self.advance_to(self._clock.now())
@@ -475,5 +663,29 @@ class ElectricityMeter:
             symbols.add(SWITCH_OPEN)
         if self.prepayment_active:
             symbols.add(EURO_ARROW)
-        ready = self.relay.control_state is ControlState.READY_FOR_RECONNECTION
-        return frozenset(symbols), frozenset({RECONNECT_ARROW} if ready else ())
+        blinking = set()
+        if self.relay.control_state is ControlState.READY_FOR_RECONNECTION:
+            blinking.add(RECONNECT_ARROW)
+        account = self.account
+        if account is not None and account.credit_state is CreditState.DISCONNECTION_IMMINENT:
+            blinking.add(EURO_ARROW)  # P4: "your meter will be disconnected" after the NDP
+        return frozenset(symbols), frozenset(blinking)
+
+
+def _describe(notice: Notice) -> str:
+    """The event log's text for a P9 notice."""
+    match notice:
+        case LowCredit():
+            return f"low credit: balance {notice.balance} EUR, threshold {notice.threshold} EUR"
+        case EmergencyCreditStarted():
+            return notice.text
+        case DisconnectionImminent():
+            return f"your meter will be disconnected on {to_local(notice.cut_at):%d/%m/%y at %H:%M}"
+        case Disconnected():
+            what = "power limited" if notice.limited else "disconnected"
+            return f"{what} for lack of credit: balance {notice.balance} EUR"
+        case TopUpReceived():
+            return (
+                f"top-up of {notice.amount} EUR (token {notice.token_seq}): "
+                f"balance {notice.balance} EUR"
+            )

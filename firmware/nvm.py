@@ -6,6 +6,11 @@ a magic line, a header ``<version> <length> <sha256>`` and a JSON body, so a tru
 corrupt or newer-version file is detected; it is then reported with ``StateFileError`` and
 never overwritten. Format 2 adds the central balance to ``state.vms``; format 1 files load as
 "no balance update received yet" and are rewritten as format 2 at the next save.
+
+In meter-side prepayment mode a third file, ``ledger.vml``, is the account's append-only
+journal: one line per ledger entry, ``<sha256 of the JSON, 16 hex digits> <JSON>``, appended
+(and fsynced when durable) before the entry counts (rule M6). A line that does not check out
+is refused with ``StateFileError``, like the other files.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ MAGIC = b"VMETER-STATE\n"
 FORMAT_VERSION = 2
 STATE_FILE = "state.vms"
 REGISTERS_FILE = "registers.vms"
+LEDGER_FILE = "ledger.vml"
+_LINE_DIGEST_CHARS = 16
 T = TypeVar("T")
 
 
@@ -44,7 +51,8 @@ class NonVolatileMemory:
         """The saved state, or None when nothing was saved yet. Raises ``StateFileError``."""
         state_doc = self._read(STATE_FILE)
         registers_doc = self._read(REGISTERS_FILE)
-        if state_doc is None and registers_doc is not None:
+        ledger_exists = (self.directory / LEDGER_FILE).exists()
+        if state_doc is None and (registers_doc is not None or ledger_exists):
             raise StateFileError(f"{self.directory / STATE_FILE} is missing")
         self._checked = True
         if state_doc is None:
@@ -74,6 +82,35 @@ class NonVolatileMemory:
         self._ensure_checked()
         document = {"saved_at": to_ms(saved_at), "registers_mj": list(registers_mj)}
         self._write(REGISTERS_FILE, document)
+
+    def load_journal(self) -> list[dict[str, Any]]:
+        """The ledger journal's documents in order ([] when there is none)."""
+        path = self.directory / LEDGER_FILE
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return []
+        except OSError as error:
+            raise StateFileError(f"{path}: {error.strerror}") from error
+        if raw and not raw.endswith(b"\n"):
+            raise StateFileError(f"{path} ends with a torn line; it is left untouched")
+        return [_journal_line(path, number, line) for number, line in enumerate(raw.splitlines())]
+
+    def append_journal(self, document: dict[str, Any]) -> None:
+        """Append one document to the ledger journal; it is on disk when this returns."""
+        self._ensure_checked()
+        body = json.dumps(document, separators=(",", ":"))
+        line = f"{hashlib.sha256(body.encode()).hexdigest()[:_LINE_DIGEST_CHARS]} {body}\n"
+        path = self.directory / LEDGER_FILE
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="ascii") as handle:
+                handle.write(line)
+                if self.durable:
+                    handle.flush()
+                    os.fsync(handle.fileno())
+        except OSError as error:
+            raise StateFileError(f"{path}: cannot append ({error})") from error
 
     def _ensure_checked(self) -> None:
         if not self._checked:
@@ -144,6 +181,19 @@ def _parse(path: Path, raw: bytes) -> dict[str, Any]:
         raise StateFileError(f"{path}: unreadable body ({error})") from error
     if not isinstance(document, dict):
         raise StateFileError(f"{path}: unexpected body")
+    return document
+
+
+def _journal_line(path: Path, number: int, line: bytes) -> dict[str, Any]:
+    digest, _, body = line.partition(b" ")
+    if hashlib.sha256(body).hexdigest()[:_LINE_DIGEST_CHARS].encode() != digest:
+        raise StateFileError(f"{path}: line {number + 1} is corrupt; the file is left untouched")
+    try:
+        document = json.loads(body)
+    except ValueError as error:
+        raise StateFileError(f"{path}: line {number + 1} unreadable ({error})") from error
+    if not isinstance(document, dict):
+        raise StateFileError(f"{path}: line {number + 1} is not a JSON object")
     return document
 
 

@@ -5,7 +5,9 @@ The prepayment items (rule E7) are named ``94.32.2/1``..``/3`` as in the leaflet
 7-segment code field has no slash, so it shows ``94.32.2.1``..``94.32.2.3``. Their values:
 the last update as ``DD/MM/YY HH:MM`` local time (rule M7), the balance and the emergency
 credit left in EUR with two decimals (a leading ``-`` when negative, rounded down). Before the
-first update from the platform they show dashes (``NO_UPDATE_TIME``, ``NO_UPDATE_AMOUNT``)."""
+first update from the platform they show dashes (``NO_UPDATE_TIME``, ``NO_UPDATE_AMOUNT``).
+In meter-side mode the same screens show the meter's own account: the time of the last balance
+change, the balance and the emergency credit left (``MeterView.prepayment_balance``)."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ EXPORTING = "P-"
 TARIFF_SYMBOLS = {Tariff.PEAK: "T1", Tariff.OFF_PEAK: "T2"}
 SWITCH_OPEN = "switch-open"
 RECONNECT_ARROW = "reconnect-arrow"  # blinks when ready for reconnection (rule E8)
-EURO_ARROW = "euro-arrow"  # steady while prepayment is active (rule E5)
+EURO_ARROW = "euro-arrow"  # steady while prepayment is active (rule E5); blinks: cut due (P4)
 ALL_SYMBOLS = frozenset(
     {
         *PHASE_SYMBOLS,
@@ -52,7 +54,9 @@ class MeterView(Protocol):
     def tariff(self) -> Tariff: ...
 
     @property
-    def central_balance(self) -> BalanceUpdate | None: ...
+    def prepayment_balance(self) -> BalanceUpdate | None:
+        """The balance shown: the platform's last update, or the meter's own account."""
+        ...
 
 
 Screen = Callable[[MeterView], tuple[str, str, str]]
@@ -84,16 +88,16 @@ def format_amount(amount: Money | None) -> str:
 
 
 def _update_time_screen(meter: MeterView) -> tuple[str, str, str]:
-    return ("94.32.2.1", format_update_time(meter.central_balance), "")
+    return ("94.32.2.1", format_update_time(meter.prepayment_balance), "")
 
 
 def _balance_screen(meter: MeterView) -> tuple[str, str, str]:
-    update = meter.central_balance
+    update = meter.prepayment_balance
     return ("94.32.2.2", format_amount(update.balance if update else None), "EUR")
 
 
 def _emergency_credit_screen(meter: MeterView) -> tuple[str, str, str]:
-    update = meter.central_balance
+    update = meter.prepayment_balance
     return ("94.32.2.3", format_amount(update.emergency_credit if update else None), "EUR")
 
 

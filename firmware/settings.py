@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from firmware.rules.tariff import TariffCalendar
+from firmware.money import Money
+from firmware.rules.tariff import Tariff, TariffCalendar
 
 FIRMWARE_VERSION = "vmeter-fw 0.1.0"
 REGISTER_ITEMS = ("1.8.1", "1.8.2", "2.8.1", "2.8.2")
@@ -48,12 +49,30 @@ class DisplaySettings:
     reconnect_hold_seconds: int = 5
 
 
+DEFAULT_PRICES = {Tariff.PEAK: Money.parse("0.3000"), Tariff.OFF_PEAK: Money.parse("0.2500")}
+"""EUR per kWh of imported energy, per tariff register (meter-side mode)."""
+
+
+@dataclass(frozen=True)
+class MeterSideSettings:
+    """Meter-side prepayment (rule M5 ``meter`` mode): the account's configuration.
+    ``token_key`` verifies top-up tokens (P6); ``power_limiter``: limit the import to
+    ``power_limit_w`` instead of cutting (P4); above it the relay opens until the button."""
+
+    prices: dict[Tariff, Money] = field(default_factory=lambda: dict(DEFAULT_PRICES))
+    low_credit_threshold: Money = field(default_factory=lambda: Money.eur(5))
+    power_limiter: bool = False
+    power_limit_w: int = 2300  # 10 A at 230 V: what a limited supply still allows
+    token_key: bytes = bytes(16)
+
+
 @dataclass(frozen=True)
 class MeterSettings:
     identity: Identity = field(default_factory=Identity)
     tariff: TariffCalendar = field(default_factory=TariffCalendar)
     display: DisplaySettings = field(default_factory=DisplaySettings)
     prepayment: PrepaymentMode = PrepaymentMode.CENTRAL
+    meter_side: MeterSideSettings = field(default_factory=MeterSideSettings)
     control_mode: int = 3  # rule M1
     max_current_a: int = 40  # per phase; above it the breaker trips (rule E9)
     voltage_v: int = 230

@@ -1,7 +1,8 @@
 """``MeterState``: everything the meter keeps across a restart, and its JSON form.
 
 ``central_balance`` (JSON key absent in format 1 files: no update received yet) is the last
-balance update from the platform in central mode (rule P7)."""
+balance update from the platform in central mode (rule P7). ``account`` (absent: none) is the
+meter-side account's snapshot without its ledger, which lives in the NVM's ledger journal."""
 
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ class MeterState:
     snapshots: tuple[ProfileEntry, ...]
     events: tuple[MeterEvent, ...]
     central_balance: BalanceUpdate | None = None
+    account: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +58,7 @@ class MeterState:
             "snapshots": [_entry_json(entry) for entry in self.snapshots],
             "events": [[to_ms(e.timestamp), int(e.code), e.text] for e in self.events],
             "central_balance": _balance_json(self.central_balance),
+            "account": self.account,
         }
 
     @staticmethod
@@ -74,6 +77,7 @@ class MeterState:
                 for ms, code, text in data["events"]
             ),
             central_balance=_balance(data.get("central_balance")),
+            account=_account(data.get("account")),
         )
 
 
@@ -99,3 +103,9 @@ def _balance(item: list[int] | None) -> BalanceUpdate | None:
         return None
     at_ms, balance, emergency_credit = item
     return BalanceUpdate(from_ms(int(at_ms)), Money(int(balance)), Money(int(emergency_credit)))
+
+
+def _account(item: object) -> dict[str, Any] | None:
+    if item is not None and not isinstance(item, dict):
+        raise ValueError("the account snapshot is not a JSON object")
+    return item

@@ -218,6 +218,10 @@ class MeterSideAccount:
 
     def state(self) -> dict[str, object]:
         """Everything needed to carry on after a restart, as JSON-friendly values (NVM)."""
+        return {**self.snapshot(), "ledger": self._ledger.records()}
+
+    def snapshot(self) -> dict[str, object]:
+        """`state()` without the ledger, for a meter that journals the entries (`persist`)."""
         return {
             "version": STATE_VERSION,
             "state": self._state.value,
@@ -226,7 +230,6 @@ class MeterSideAccount:
             "low_credit_threshold_mc": self._rules.low_credit_threshold.milli_cents,
             "charge_remainder": self._accumulator.remainder,
             "last_token_seq": self._last_token_seq,
-            "ledger": self._ledger.records(),
         }
 
     @classmethod
@@ -248,13 +251,20 @@ class MeterSideAccount:
             if token_seq is not None:
                 seqs.append(token_seq)
             token_seq = max(seqs, default=None)
+            clock = _utc(datetime.fromisoformat(_text(saved["clock"])))
+            next_day = _utc(datetime.fromisoformat(_text(saved["next_day"])))
+            if ledger.entries:  # nor may the snapshot lag the journal's clock or its last day
+                clock = max(clock, ledger.entries[-1].at)
+                days = [entry.at for entry in ledger.entries if _is_daily(entry)]
+                if days:
+                    next_day = max(next_day, next_local_midnight(days[-1]))
             return cls(
                 config,
                 persist,
                 ledger=ledger,
                 state=CreditState(saved["state"]),
-                clock=datetime.fromisoformat(_text(saved["clock"])),
-                next_day=datetime.fromisoformat(_text(saved["next_day"])),
+                clock=clock,
+                next_day=next_day,
                 low_credit_threshold=Money(_integer(saved["low_credit_threshold_mc"])),
                 charge_remainder=_integer(saved["charge_remainder"]),
                 last_token_seq=token_seq,
@@ -471,6 +481,13 @@ def _token_seq(entry: LedgerEntry) -> int | None:
     if entry.kind is EntryKind.TOP_UP and entry.reference.startswith(TOKEN_REFERENCE):
         return int(entry.reference.removeprefix(TOKEN_REFERENCE))
     return None
+
+
+def _is_daily(entry: LedgerEntry) -> bool:
+    """An entry booked at a local midnight (P1 repayment, daily standing charge)."""
+    return entry.kind is EntryKind.REPAYMENT or (
+        entry.kind is EntryKind.CHARGE and entry.charge is ChargeKind.FIXED
+    )
 
 
 def _text(value: object) -> str:

@@ -1,0 +1,108 @@
+"""The meter's side of its prepayment account: charging the import registers in slices (M6).
+
+`BilledAccount` holds the `MeterSideAccount` and, per import register, the energy already
+charged (`billed_mj`). `bill` charges what the registers gained since, one `consume` per tariff
+register, so the ledger keeps one entry per slice rather than one per integration step.
+
+Each ledger record goes to the journal together with the billing marks it brings, so after a
+restart the marks of the last journal line say exactly which energy was paid for: energy is
+never charged twice, and never left uncharged once the registers that counted it are saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from firmware.prepayment.account import AccountConfig, AccountError, MeterSideAccount
+from firmware.prepayment.account_events import Notice, Order, Outcome
+from firmware.prepayment.ledger import Record
+from firmware.rules.tariff import Tariff
+
+IMPORT_TARIFFS = (Tariff.PEAK, Tariff.OFF_PEAK)
+"""The import registers 1.8.1 and 1.8.2, in the order of `billed_mj`."""
+
+
+class Journal(Protocol):
+    """Where ledger lines go before they count (the NVM's ledger journal)."""
+
+    def load_journal(self) -> list[dict[str, Any]]: ...
+
+    def append_journal(self, document: dict[str, Any]) -> None: ...
+
+
+class MemoryJournal:
+    """The journal of a meter without NVM."""
+
+    def __init__(self) -> None:
+        self.lines: list[dict[str, Any]] = []
+
+    def load_journal(self) -> list[dict[str, Any]]:
+        return list(self.lines)
+
+    def append_journal(self, document: dict[str, Any]) -> None:
+        self.lines.append(document)
+
+
+class BilledAccount:
+    """The account and the marks of what it has charged; `open` it, then `bill` and query."""
+
+    def __init__(self, journal: Journal, billed_mj: Sequence[int]) -> None:
+        self._journal = journal
+        self.billed_mj = list(billed_mj)
+        self._pending_mj = list(billed_mj)
+        self.account: MeterSideAccount
+
+    @classmethod
+    def open(
+        cls,
+        config: AccountConfig,
+        journal: Journal,
+        snapshot: Mapping[str, object] | None,
+        import_mj: Sequence[int],
+        at: datetime,
+    ) -> tuple[BilledAccount, Outcome]:
+        """Restore the account from `snapshot` and the journal, or commission it (P1) when
+        neither exists. AccountError for a journal without a snapshot or unreadable lines."""
+        lines = journal.load_journal()
+        if snapshot is None and not lines:
+            billed = cls(journal, import_mj)
+            billed.account, outcome = MeterSideAccount.commission(config, billed._persist, at)
+            return billed, outcome
+        if snapshot is None:
+            raise AccountError("a ledger journal exists but the account snapshot is missing")
+        try:
+            records = [line["record"] for line in lines]
+            marks = [int(mark) for mark in lines[-1]["billed_mj"]] if lines else list(import_mj)
+        except (KeyError, TypeError, ValueError) as error:
+            raise AccountError(f"unreadable ledger journal line: {error}") from error
+        if len(marks) != len(IMPORT_TARIFFS):
+            raise AccountError("a ledger journal line marks two import registers")
+        billed = cls(journal, marks)
+        billed.account = MeterSideAccount.from_state(
+            config, billed._persist, {**snapshot, "ledger": records}
+        )
+        return billed, billed.account.advance_to(at)
+
+    def bill(self, at: datetime, import_mj: Sequence[int]) -> Outcome:
+        """Charge the import energy counted since the last slice, per tariff register."""
+        orders: list[Order] = []
+        notices: list[Notice] = []
+        for index, tariff in enumerate(IMPORT_TARIFFS):
+            gained = import_mj[index] - self.billed_mj[index]
+            if gained <= 0:  # registers restored below a mark: that energy was charged
+                continue
+            self._pending_mj[index] = import_mj[index]
+            outcome = self.account.consume(at, tariff, gained)
+            self.billed_mj[index] = import_mj[index]
+            orders.extend(outcome.orders)
+            notices.extend(outcome.notices)
+        return Outcome(tuple(orders), tuple(notices))
+
+    def snapshot(self) -> dict[str, object]:
+        """The account's state for the NVM, without the ledger (the journal holds it)."""
+        return self.account.snapshot()
+
+    def _persist(self, record: Record) -> None:
+        self._journal.append_journal({"record": record, "billed_mj": list(self._pending_mj)})
