@@ -1,0 +1,131 @@
+"""One gas meter: volume register, valve, leak test and display on the hal devices.
+
+The parts live in their own modules; this class only keeps them in step: before any order or
+press it integrates the volume up to now (so a valve move starts a new piece of flow), walking
+the leak test's own deadlines so a leak or a pass lands at its exact instant. A runner calls
+``tick`` when the clock reaches ``next_deadline``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from firmware.central_balance import BalanceUpdate
+from firmware.disconnect_control import ControlState, TransitionResult
+from firmware.gas.display import GasDisplay, LeakTestView
+from firmware.gas.leak_test import LeakTest, LeakTestSettings
+from firmware.gas.valve import GasValve
+from firmware.gas.volume import FlowSource, GasMetering
+from firmware.money import Money
+from firmware.rules.credit import DEFAULT_RULES, CreditRules, reconnection_allowed
+from hal.buttons import Buttons
+from hal.clock import Clock
+from hal.lcd import Lcd
+from hal.valve import Valve
+
+
+@dataclass(frozen=True)
+class GasSettings:
+    control_mode: int = 3  # rule M1
+    leak_test: LeakTestSettings = field(default_factory=LeakTestSettings)
+    backlight: timedelta = timedelta(seconds=30)
+    credit_rules: CreditRules = DEFAULT_RULES
+
+
+class GasMeter:
+    def __init__(
+        self,
+        clock: Clock,
+        valve: Valve,
+        flow: FlowSource,
+        lcd: Lcd,
+        buttons: Buttons,
+        settings: GasSettings | None = None,
+    ) -> None:
+        self.settings = settings or GasSettings()
+        self._clock, self._lcd = clock, lcd
+        self.metering = GasMetering(flow, clock.now())
+        self.valve = GasValve(valve, self.settings.control_mode)
+        self.leak_test = LeakTest(self.valve, flow, self.settings.leak_test)
+        self.display = GasDisplay(self.settings.backlight)
+        self.balance: BalanceUpdate | None = None
+        buttons.subscribe(self._on_button)
+        self.tick()
+
+    @property
+    def volume_dm3(self) -> int:
+        return self.metering.dm3
+
+    @property
+    def prepayment_balance(self) -> BalanceUpdate | None:
+        return self.balance
+
+    def tick(self) -> None:
+        """Bring everything up to the clock and refresh the LCD."""
+        self._catch_up()
+        self._show()
+
+    def next_deadline(self) -> datetime:
+        """The next instant ``tick`` has work: leak test, backlight, profile or snapshot."""
+        candidates = [self.leak_test.next_deadline(), self.display.next_deadline()]
+        return min([self.metering.next_deadline(), *(d for d in candidates if d is not None)])
+
+    def receive_balance(self, update: BalanceUpdate) -> None:
+        """The 94.32.2 values shown in the prepayment menu (rule G2)."""
+        self.balance = update
+        self.tick()
+
+    def remote_disconnect(self) -> TransitionResult:
+        """The prepayment cut (rule M2, transitions b, c)."""
+        return self._order(self.valve.remote_disconnect)
+
+    def remote_reconnect(self) -> TransitionResult:
+        """Reconnection enabled (transition d): the leak test is armed (rule G3)."""
+        return self._order(self.valve.remote_reconnect)
+
+    def enable_reconnection_if_credit(self, balance: Money) -> TransitionResult:
+        """Meter-side mode: transition d only with the balance at 0.50 EUR or more (rule G4)."""
+        if not reconnection_allowed(balance, self.settings.credit_rules):
+            threshold = self.settings.credit_rules.reconnection_threshold
+            reason = f"balance {balance} below {threshold} EUR (rule G4)"
+            return TransitionResult(False, self.valve.control_state, reason=reason)
+        if self.valve.control_state is not ControlState.DISCONNECTED:
+            return TransitionResult(False, self.valve.control_state, reason="not disconnected")
+        return self.remote_reconnect()
+
+    def remote_reenable(self) -> bool:
+        """The head-end clears a leak-test lockout (rule M4); False when not locked out."""
+        self._catch_up()
+        done = self.leak_test.remote_reenable(self._clock.now())
+        self._show()
+        return done
+
+    def _order(self, order: Callable[[], TransitionResult]) -> TransitionResult:
+        self._catch_up()
+        result = order()
+        self.tick()
+        return result
+
+    def _on_button(self, button: str, duration: timedelta) -> None:
+        self._catch_up()
+        now = self._clock.now()
+        if self.leak_test.press(button, now):
+            self.display.wake(now)
+        else:
+            self.display.press(button, now)
+        self._show()
+
+    def _catch_up(self) -> None:
+        now = self._clock.now()
+        while (deadline := self.leak_test.next_deadline()) is not None and deadline <= now:
+            self.metering.advance_to(deadline)
+            self.leak_test.update(deadline)
+        self.metering.advance_to(now)
+        self.leak_test.update(now)
+        self.display.update(now)
+
+    def _show(self) -> None:
+        view = LeakTestView(self.leak_test.state, self.settings.leak_test.button)
+        self._lcd.show(self.display.render(self, self.valve.position, view))
