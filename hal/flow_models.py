@@ -8,20 +8,16 @@ the valve: nothing passes a closed valve; in the test position only a leak would
 
 from __future__ import annotations
 
-import bisect
-import csv
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from hal.clock import Clock, require_utc
+from hal.clock import Clock
 from hal.events import DeviceEvent, EventRecorder
+from hal.series import StepSeries, read_quarter_hours
 from hal.valve import Valve, ValvePosition
-
-QUARTER_HOUR = timedelta(minutes=15)
 
 
 class FlowError(ValueError):
@@ -62,60 +58,29 @@ class FlowSchedule:
     step and after ``end`` (if given) nothing flows."""
 
     def __init__(self, steps: Sequence[tuple[datetime, int]], end: datetime | None = None) -> None:
-        starts = [require_utc(start) for start, _ in steps]
-        if any(later <= earlier for earlier, later in itertools.pairwise(starts)):
-            raise FlowError("flow steps must be in strictly increasing time order")
-        flows = [flow for _, flow in steps]
-        if any(flow < 0 for flow in flows):
+        if any(flow < 0 for _, flow in steps):
             raise FlowError("flow must not be negative")
-        self._starts = starts
-        self._flows = flows
-        self._end = require_utc(end) if end is not None else None
+        self._series = StepSeries(steps, 0, end, FlowError)
 
     def flow_at(self, moment: datetime) -> int:
-        if self._end is not None and moment >= self._end:
-            return 0
-        index = bisect.bisect_right(self._starts, moment) - 1
-        return self._flows[index] if index >= 0 else 0
+        return self._series.value_at(moment)
 
     def next_change_after(self, moment: datetime) -> datetime | None:
-        index = bisect.bisect_right(self._starts, moment)
-        upcoming = self._starts[index] if index < len(self._starts) else None
-        if (
-            self._end is not None
-            and moment < self._end
-            and (upcoming is None or self._end < upcoming)
-        ):
-            return self._end
-        return upcoming
+        return self._series.next_change_after(moment)
 
 
 def csv_flow(path: Path) -> FlowSchedule:
     """Demand from a CSV of 15-minute values ``timestamp,l_per_h`` (ISO timestamp with offset, a
     header row allowed); each value holds for 15 minutes, nothing flows after the last row."""
-    steps: list[tuple[datetime, int]] = []
-    try:
-        with path.open(newline="") as handle:
-            for line_number, row in enumerate(csv.reader(handle), start=1):
-                if not row or (line_number == 1 and not row[0][:1].isdigit()):
-                    continue
-                steps.append(_csv_step(row, path, line_number))
-    except OSError as error:
-        raise FlowError(f"{path}: {error.strerror}") from error
-    if not steps:
-        raise FlowError(f"{path}: no flow values")
-    return FlowSchedule(steps, end=steps[-1][0] + QUARTER_HOUR)
+    steps, end = read_quarter_hours(path, _flow, FlowError, "flow")
+    return FlowSchedule(steps, end)
 
 
-def _csv_step(row: list[str], path: Path, line_number: int) -> tuple[datetime, int]:
-    try:
-        start = require_utc(datetime.fromisoformat(row[0].strip()))
-        flow = int(row[1])
-    except (ValueError, IndexError) as error:
-        raise FlowError(f"{path}:{line_number}: bad flow row {row!r} ({error})") from error
+def _flow(row: list[str]) -> int:
+    flow = int(row[1])
     if flow < 0:
-        raise FlowError(f"{path}:{line_number}: flow must not be negative")
-    return start, flow
+        raise ValueError("flow must not be negative")
+    return flow
 
 
 class ModelledFlowSensor:

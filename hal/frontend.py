@@ -7,8 +7,6 @@ can jump from change to change and integrate exactly.
 from __future__ import annotations
 
 import bisect
-import csv
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -17,9 +15,9 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from hal.clock import require_utc
+from hal.series import StepSeries, read_quarter_hours
 
 PHASES = 3
-QUARTER_HOUR = timedelta(minutes=15)
 
 
 class LoadError(ValueError):
@@ -91,29 +89,13 @@ class StepLoad:
     def __init__(
         self, steps: Sequence[tuple[datetime, PowerReading]], end: datetime | None = None
     ) -> None:
-        starts = [require_utc(start) for start, _ in steps]
-        if any(later <= earlier for earlier, later in itertools.pairwise(starts)):
-            raise LoadError("load steps must be in strictly increasing time order")
-        self._starts = starts
-        self._readings = [reading for _, reading in steps]
-        self._end = require_utc(end) if end is not None else None
+        self._series = StepSeries(steps, NO_POWER, end, LoadError)
 
     def reading_at(self, moment: datetime) -> PowerReading:
-        if self._end is not None and moment >= self._end:
-            return NO_POWER
-        index = bisect.bisect_right(self._starts, moment) - 1
-        return self._readings[index] if index >= 0 else NO_POWER
+        return self._series.value_at(moment)
 
     def next_change_after(self, moment: datetime) -> datetime | None:
-        index = bisect.bisect_right(self._starts, moment)
-        upcoming = self._starts[index] if index < len(self._starts) else None
-        if (
-            self._end is not None
-            and moment < self._end
-            and (upcoming is None or self._end < upcoming)
-        ):
-            return self._end
-        return upcoming
+        return self._series.next_change_after(moment)
 
 
 class DailySchedule:
@@ -152,32 +134,18 @@ def csv_load(path: Path) -> StepLoad:
     """A load from a CSV of 15-minute values: ``timestamp,import_w[,export_w]`` with an ISO
     timestamp (with offset) per row, a header row allowed. Each value holds for 15 minutes
     from its timestamp; after the last row no power flows."""
-    steps: list[tuple[datetime, PowerReading]] = []
-    try:
-        with path.open(newline="") as handle:
-            for line_number, row in enumerate(csv.reader(handle), start=1):
-                if not row or (line_number == 1 and not row[0][:1].isdigit()):
-                    continue
-                steps.append(_csv_step(row, path, line_number))
-    except OSError as error:
-        raise LoadError(f"{path}: {error.strerror}") from error
-    if not steps:
-        raise LoadError(f"{path}: no load values")
-    return StepLoad(steps, end=steps[-1][0] + QUARTER_HOUR)
+    steps, end = read_quarter_hours(path, _reading, LoadError, "load")
+    return StepLoad(steps, end)
 
 
-def _csv_step(row: list[str], path: Path, line_number: int) -> tuple[datetime, PowerReading]:
-    try:
-        start = require_utc(datetime.fromisoformat(row[0].strip()))
-        import_w = int(row[1])
-        export_w = int(row[2]) if len(row) > 2 and row[2].strip() else 0
-    except (ValueError, IndexError) as error:
-        raise LoadError(f"{path}:{line_number}: bad load row {row!r} ({error})") from error
+def _reading(row: list[str]) -> PowerReading:
+    import_w = int(row[1])
+    export_w = int(row[2]) if len(row) > 2 and row[2].strip() else 0
     if import_w < 0 or export_w < 0:
-        raise LoadError(f"{path}:{line_number}: power must not be negative")
+        raise ValueError("power must not be negative")
     share = PowerReading.from_net(import_w).import_w
     export_share = PowerReading.from_net(-export_w).export_w
-    return start, PowerReading(import_w=share, export_w=export_share)
+    return PowerReading(import_w=share, export_w=export_share)
 
 
 class EmulatedFrontEnd:
