@@ -5,6 +5,7 @@ from __future__ import annotations
 from hal.lcd import LcdState
 
 SYMBOL_ORDER = (
+    "A",  # the power limiter, at the left (rule B9)
     "L1",
     "L2",
     "L3",

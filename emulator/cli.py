@@ -28,6 +28,7 @@ from emulator.config import (
     MeterConfig,
     default_config_text,
     load_config,
+    parse_config,
     parse_instant,
     parse_until,
 )
@@ -66,6 +67,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``vmeter run``; each can also come from the configuration file (the
     command line wins)."""
     parser.add_argument("--config", metavar="FILE", type=Path, help="meter configuration (YAML)")
+    parser.add_argument(
+        "--kind", choices=KINDS, help="meter kind (without --config: its default configuration)"
+    )
     parser.add_argument(
         "--state", metavar="DIR", type=Path, help="state directory (NVM); kept across runs"
     )
@@ -112,7 +116,12 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace) -> MeterConfig:
     """The configuration file (or defaults) with the command-line options applied."""
-    config = load_config(args.config) if args.config else MeterConfig()
+    if args.config:
+        config = load_config(args.config)
+        if args.kind is not None and args.kind != config.kind:
+            raise ConfigError(f"--kind {args.kind}, but {args.config} is a {config.kind} meter")
+    else:
+        config = parse_config(default_config_text(args.kind)) if args.kind else MeterConfig()
     run = config.run
     if args.state is not None:
         run = replace(run, state=args.state)

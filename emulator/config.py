@@ -22,6 +22,7 @@ from firmware.rules.tariff import Tariff, TariffCalendar
 from firmware.screens import ITEM_SCREENS
 from firmware.settings import (
     DISPLAY_PROFILES,
+    BudgetSettings,
     DisplaySettings,
     Identity,
     MeterSettings,
@@ -101,6 +102,8 @@ class MeterConfig:
     communication: CommunicationConfig = field(default_factory=CommunicationConfig)
     load: LoadConfig = field(default_factory=LoadConfig)
     run: RunConfig = field(default_factory=RunConfig)
+    budget: BudgetSettings = field(default_factory=BudgetSettings)
+    """Read by ``kind: budget`` only (the card account, rules B1-B11)."""
 
     @property
     def prepayment_mode(self) -> str:
@@ -118,8 +121,15 @@ _PROFILE_LINE = (
 _KIND_DEFAULTS = {
     "electricity": ("central", _PROFILE_LINE),
     "gas": ("central", "items: [1.8.1]"),
-    "budget": ("meter", _PROFILE_LINE),
+    "budget": ("none", "items: [1.8.1, 1.8.2]"),
 }
+_BUDGET_SECTION = """
+budget:                            # kind budget only: the card account (rules B1-B11)
+  day_price: "0.1575"              # EUR per kWh (B8 item 8), quoted
+  night_price: "0.0746"            # null: a single-rate meter (B8 items 9, 10)
+  weekly_fixed_charge: "2.15"      # EUR taken from the balance each Monday 00:00 (B10)
+  reserve_kwh: 150                 # programmed at installation, at the day price (B2)
+"""
 
 
 def default_config_text(kind: str = "electricity") -> str:
@@ -186,7 +196,7 @@ run:                               # defaults for `vmeter run` (the command line
   instant: false                   # true: jump from event to event
   start: null                      # ISO date-time; null = now
   until: null                      # ISO date-time or +1d, +6h, +30m; null = forever
-"""
+""" + (_BUDGET_SECTION if kind == "budget" else "")
 
 
 # -- parsing ------------------------------------------------------------------------------------
@@ -377,8 +387,11 @@ class _Reader:
                 "display": self.display,
                 "load": self.load,
                 "run": self.run,
+                "budget": self.budget,
             },
         )
+        kind = top.get("kind", "electricity")
+        self._check_kind(root, kind, top)
         prepayment = dict(top.get("prepayment", {}))
         security = top.get("security", SecurityConfig())
         meter_side = MeterSideSettings(
@@ -389,18 +402,47 @@ class _Reader:
             identity=top.get("identity", Identity()),
             tariff=top.get("tariff", TariffCalendar()),
             display=top.get("display", DisplaySettings()),
-            prepayment=PrepaymentMode(prepayment.get("mode", "central")),
+            prepayment=PrepaymentMode(
+                prepayment.get("mode", "none" if kind == "budget" else "central")
+            ),
             meter_side=meter_side,
             **top.get("disconnect_control", {}),
         )
         return MeterConfig(
-            kind=top.get("kind", "electricity"),
+            kind=kind,
             meter=settings,
             security=security,
             communication=top.get("communication", CommunicationConfig()),
             load=top.get("load", LoadConfig()),
             run=top.get("run", RunConfig()),
+            budget=top.get("budget", BudgetSettings()),
         )
+
+    def _check_kind(self, root: yaml.Node, kind: str, top: dict[str, Any]) -> None:
+        """The budget section belongs to a budget meter, whose balance is the card account's
+        (so no smart prepayment mode on it)."""
+        if kind != "budget" and "budget" in top:
+            raise self.error(root, f"the budget section is for kind budget, not {kind}")
+        mode = top.get("prepayment", {}).get("mode", "none")
+        if kind == "budget" and mode != "none":
+            raise self.error(
+                root,
+                f"a budget meter keeps its balance on the card account (rules B1, M5): "
+                f"prepayment.mode must be none, not {mode}",
+            )
+
+    def budget(self, node: yaml.Node) -> BudgetSettings:
+        values = self.section(
+            node,
+            "budget",
+            {
+                "day_price": self.money,
+                "night_price": lambda n: None if self.scalar(n) is None else self.money(n),
+                "weekly_fixed_charge": self.money,
+                "reserve_kwh": lambda n: self.integer(n, 0, 100_000),
+            },
+        )
+        return BudgetSettings(**values)
 
     def money(self, node: yaml.Node) -> Money:
         value = self.scalar(node)

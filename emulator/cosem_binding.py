@@ -18,6 +18,12 @@ Every object of ``emulator.obis_map.OBIS_MAP`` is built here from the firmware:
   or of the emergency credit is stamped with the meter's clock, a SET of the time restamps
   the update (so a SET-with-list sends balance, emergency credit, then the time). In the
   other modes nobody may write them (read-write-denied).
+  In meter mode the three show the meter's own account as the LCD does (a read charges the
+  energy counted so far).
+- limiter (meter mode with ``power_limiter`` only, ``obis_map.LIMITER_MAP``, rule P4): the
+  import power monitored against the firmware's limit; a SET of threshold_active is
+  ``meter.set_power_limit``; what the firmware has no notion of (emergency profiles, the
+  script table) is served as constants (``cosem.classes.limiter``).
 - meter-side prepayment (rule M5 ``meter`` mode only, ``obis_map.PAYMENT_MAP``): Account,
   token and emergency Credit, energy and starting-credit Charge, read from
   ``meter.account_for_release()`` (a read charges the energy counted so far), money in whole
@@ -45,6 +51,7 @@ from cosem.classes.base import (
 from cosem.classes.clock import clock, date_time_in_zone, local_date_time
 from cosem.classes.data import constant_data, live_data
 from cosem.classes.disconnect_control import disconnect_control
+from cosem.classes.limiter import MonitoredValue, ScriptAction, limiter
 from cosem.classes.payment import (
     TOKEN_EXECUTION_OK,
     ChargeSetup,
@@ -152,6 +159,8 @@ def build_logical_device(
     ]
     if meter.settings.prepayment is PrepaymentMode.METER:
         objects += _payment_objects(runtime)
+        if meter.settings.meter_side.power_limiter:
+            objects.append(_limiter(runtime))
     return LogicalDevice(
         objects, clients, server_sap=SERVER_SAP, max_receive_pdu_size=max_receive_pdu_size
     )
@@ -227,7 +236,7 @@ class _MeterBalance:
 
     @property
     def last(self) -> BalanceUpdate | None:
-        return self._runtime.meter.central_balance
+        return self._runtime.meter.prepayment_balance_for_release()
 
     def update_time(self) -> Data:
         last = self.last
@@ -321,6 +330,36 @@ def _money_register(
             ),
             Attribute(3, static(scaler_unit(CENTS_SCALER, Unit.LOCAL_CURRENCY))),
         ),
+    )
+
+
+class _MeterPowerLimit:
+    """The firmware's limiter threshold (P4) for the Limiter object."""
+
+    def __init__(self, runtime: VirtualMeter) -> None:
+        self._runtime = runtime
+
+    def threshold(self) -> int:
+        return self._runtime.meter.power_limit_w
+
+    def set_threshold(self, value: int) -> None:
+        try:
+            self._runtime.meter.set_power_limit(value)
+        except FirmwareError as error:
+            raise AccessRefused(DataAccessResult.OTHER_REASON, str(error)) from error
+        self._runtime.wake()
+
+
+def _limiter(runtime: VirtualMeter) -> CosemObject:
+    """The power limiter (P4): it opens the relay itself above the limit (local disconnect,
+    M2 g) and the customer's button recloses it, so no under-threshold action."""
+    no_script = ScriptAction(Obis(0, 0, 0, 0, 0, 0), 0)
+    return limiter(
+        _MeterPowerLimit(runtime),
+        MonitoredValue(REGISTER_CLASS_ID, obis_map.IMPORT_POWER, 2),
+        over=ScriptAction(obis_map.DISCONNECT_SCRIPT_TABLE, 1),
+        under=no_script,
+        obis=obis_map.LIMITER,
     )
 
 

@@ -2,7 +2,8 @@
 table, from which the README's OBIS table is written (``markdown()``) and against which the
 COSEM binding is tested (every object served is in the table and the other way round).
 ``PAYMENT_MAP`` lists the payment-metering objects served only in meter-side prepayment mode
-(rule M5); ``markdown()`` writes them after the others."""
+(rule M5), ``LIMITER_MAP`` the limiter served only in meter mode with a power limiter (P4);
+``markdown()`` writes them after the others."""
 
 from __future__ import annotations
 
@@ -50,6 +51,9 @@ EMERGENCY_CREDIT_CREDIT = Obis.parse("0-0:19.10.1.255")
 ENERGY_CHARGE = Obis.parse("0-0:19.20.0.255")
 STARTING_CREDIT_CHARGE = Obis.parse("0-0:19.20.1.255")
 TOKEN_GATEWAY = Obis.parse("0-0:19.40.0.255")
+LIMITER = Obis.parse("0-0:17.0.0.255")
+DISCONNECT_SCRIPT_TABLE = Obis.parse("0-0:10.0.106.255")
+"""Named by the limiter's actions (COSEM-FACTS 2); not served: the firmware acts itself."""
 
 ENERGY_REGISTERS = (IMPORT_PEAK, IMPORT_OFFPEAK, EXPORT_PEAK, EXPORT_OFFPEAK)
 """In the order of the firmware's RegisterValues and of the profile columns."""
@@ -132,6 +136,19 @@ PAYMENT_MAP: tuple[ObisEntry, ...] = (
 )
 
 
+LIMITER_MAP: tuple[ObisEntry, ...] = (
+    ObisEntry(
+        LIMITER,
+        71,
+        "Limiter (meter mode with power_limiter only)",
+        "2 monitored value = 1-0:1.7.0.255 attribute 2; 3 threshold_active W, double-long-"
+        "unsigned (management writes: the firmware's limit, kept in NVM); 4 normal, 5 emergency "
+        "= the same value; 6, 7 durations 0 s; 8-10 no emergency profile; 11 actions over = "
+        "{0-0:10.0.106.255, 1}, under = none. Limits only once the credit is used up (P4)",
+    ),
+)
+
+
 def markdown() -> str:
     """The table as Markdown (the README holds exactly this)."""
     lines = [
@@ -139,7 +156,7 @@ def markdown() -> str:
         "|---|---|---|---|",
         *(
             f"| `{entry.obis}` | {entry.class_id} | {entry.name} | {entry.value} |"
-            for entry in (*OBIS_MAP, *PAYMENT_MAP)
+            for entry in (*OBIS_MAP, *PAYMENT_MAP, *LIMITER_MAP)
         ),
     ]
     return "\n".join(lines) + "\n"

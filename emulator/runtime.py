@@ -15,21 +15,37 @@ import heapq
 import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from emulator.config import ConfigError, MeterConfig, RunConfig
+from firmware.budget.meter import BudgetMeter
 from firmware.meter import ElectricityMeter
 from firmware.nvm import NonVolatileMemory
 from hal.bundle import EmulatedMeterHal
+from hal.card_slot import EmulatedCardSlot
 from hal.clock import ScaledClock, SimulatedClock, require_utc
 from hal.lcd import LcdListener
 
 YIELD_EVERY = 256  # instant-mode steps between two yields to the event loop
 
 Action = Callable[[], None]
+KINDS_RUNNING = ("electricity", "budget")
+
+
+class Firmware(Protocol):
+    """What the run loop drives: the electricity meter, or the budget meter around it."""
+
+    def advance_to(self, now: datetime) -> None: ...
+
+    def next_deadline(self, include_scroll: bool = True) -> datetime: ...
+
+    def shutdown(self, at: datetime | None = None) -> None: ...
 
 
 class VirtualMeter:
-    """A running electricity meter built from a configuration and run options.
+    """A running electricity or budget meter built from a configuration and run options.
+    ``meter`` is the electricity metering core (what COSEM and the readout serve); a budget
+    meter (``kind: budget``) adds ``budget``, its card account around that core.
 
     Raises ``ConfigError`` for a kind without firmware yet, ``FirmwareError`` (including
     ``StateFileError``) when the settings or the saved state are unusable."""
@@ -37,8 +53,10 @@ class VirtualMeter:
     def __init__(
         self, config: MeterConfig, run: RunConfig, on_lcd: LcdListener | None = None
     ) -> None:
-        if config.kind != "electricity":
-            raise ConfigError(f"kind {config.kind!r}: only the electricity firmware exists yet")
+        if config.kind not in KINDS_RUNNING:
+            raise ConfigError(
+                f"kind {config.kind!r}: no firmware yet (runs: {', '.join(KINDS_RUNNING)})"
+            )
         start = require_utc(run.start) if run.start else datetime.now(UTC).replace(microsecond=0)
         self.instant = run.instant
         self.simulated_clock = SimulatedClock(start) if run.instant else None
@@ -52,7 +70,16 @@ class VirtualMeter:
         if on_lcd is not None:
             self.hal.lcd.listeners.append(on_lcd)
         nvm = NonVolatileMemory(run.state, durable=not run.instant) if run.state else None
-        self.meter = ElectricityMeter(config.meter, self.hal, nvm)
+        self.budget: BudgetMeter | None = None
+        self.firmware: Firmware
+        if config.kind == "budget":
+            self.hal.card_slot = EmulatedCardSlot(clock)
+            self.budget = BudgetMeter(config.meter, config.budget, self.hal, nvm)
+            self.meter = self.budget.meter
+            self.firmware = self.budget
+        else:
+            self.meter = ElectricityMeter(config.meter, self.hal, nvm)
+            self.firmware = self.meter
         self.until = _absolute(run.until, start)
         self._wake_event: asyncio.Event | None = None
         self._actions: list[tuple[datetime, int, Action]] = []
@@ -89,10 +116,10 @@ class VirtualMeter:
         started, e.g. Ctrl-C during start-up)."""
         if not self._shut_down:
             self._shut_down = True
-            self.meter.shutdown(at)
+            self.firmware.shutdown(at)
 
     def _next_stop(self, end: datetime | None, include_scroll: bool) -> datetime:
-        stop = self.meter.next_deadline(include_scroll)
+        stop = self.firmware.next_deadline(include_scroll)
         if self._actions and self._actions[0][0] < stop:
             stop = self._actions[0][0]
         return stop if end is None or stop < end else end
@@ -111,7 +138,7 @@ class VirtualMeter:
             stop = self._next_stop(end, include_scroll=False)
             if stop > now:
                 clock.advance_to(stop)
-            self.meter.advance_to(clock.now())
+            self.firmware.advance_to(clock.now())
             if step % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
 
@@ -122,10 +149,10 @@ class VirtualMeter:
         while True:
             now = clock.now()
             if end is not None and now >= end:
-                self.meter.advance_to(end)
+                self.firmware.advance_to(end)
                 self._run_due_actions(end)
                 return
-            self.meter.advance_to(now)
+            self.firmware.advance_to(now)
             self._run_due_actions(now)
             delay = clock.real_seconds_until(self._next_stop(end, include_scroll=True))
             wake.clear()

@@ -119,7 +119,7 @@ def live_readout(runtime: VirtualMeter) -> list[DataSet]:
     meter = runtime.meter
     data_sets = meter_readout(meter.registers_for_release(), to_local(runtime.clock.now()))
     if meter.prepayment_active:
-        data_sets += balance_readout(meter.central_balance)
+        data_sets += balance_readout(meter.prepayment_balance_for_release())
     return data_sets
 
 

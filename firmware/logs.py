@@ -43,6 +43,7 @@ class EventCode(IntEnum):
     POWER_LIMIT_LIFTED = 48
     PREPAYMENT_ORDER_REFUSED = 49  # the relay's control mode refused the account's order
     POWER_LIMIT_EXCEEDED = 50  # the limiter opened the relay (P4 with a power limiter)
+    POWER_LIMIT_SET = 51  # the management client moved the limiter's threshold
 
 
 @dataclass(frozen=True)

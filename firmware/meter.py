@@ -49,6 +49,7 @@ from firmware.screens import (
     EXPORTING,
     IMPORTING,
     ITEM_SCREENS,
+    LIMITER,
     PHASE_SYMBOLS,
     RECONNECT_ARROW,
     SWITCH_OPEN,
@@ -131,6 +132,11 @@ class ElectricityMeter:
         """P9 notices not yet pushed (a push service drains it, or subscribes)."""
         self._notice_listeners: list[Callable[[Notice], None]] = []
         self._account: BilledAccount | None = None
+        self._power_limit_w = (
+            saved.power_limit_w
+            if saved and saved.power_limit_w is not None
+            else settings.meter_side.power_limit_w
+        )
         self._next_account_ms = NEVER
         display = settings.display
         if not self.prepayment_active:  # without prepayment nothing of it is shown
@@ -186,6 +192,13 @@ class ElectricityMeter:
             return self._balance.last_update
         account = self._account.account
         return BalanceUpdate(account.entries[-1].at, account.balance, account.emergency_credit_left)
+
+    def prepayment_balance_for_release(self) -> BalanceUpdate | None:
+        """``prepayment_balance`` for a client (COSEM, optical readout): in meter mode the
+        account is charged up to now first (a read is a slice), as the LCD shows it."""
+        if self._account is not None:
+            self.account_for_release()
+        return self.prepayment_balance
 
     @property
     def account(self) -> MeterSideAccount | None:
@@ -381,21 +394,26 @@ class ElectricityMeter:
         its notices into the event log and the push queue (P9)."""
         for order in outcome.orders:
             if order is Order.DISCONNECT:
-                self._relay_order("prepayment cut", self.relay.remote_disconnect)
+                self.relay_order("prepayment cut", self.relay.remote_disconnect)
             elif order is Order.ENABLE_RECONNECTION:
-                self._relay_order("reconnection enabled", self.relay.remote_reconnect)
+                self.relay_order("reconnection enabled", self.relay.remote_reconnect)
             elif order is Order.LIMIT_POWER:
-                limit = self.settings.meter_side.power_limit_w
+                limit = self._power_limit_w
                 self._log(EventCode.POWER_LIMITED, f"power limited to {limit} W")
                 self._check_power_limit()
             else:
                 self._log(EventCode.POWER_LIMIT_LIFTED, "power limit lifted")
         for notice in outcome.notices:
-            self._log(NOTICE_EVENTS[type(notice)], _describe(notice))
-            self.notices.append(notice)
-            for listener in self._notice_listeners:
-                listener(notice)
+            self.record_notice(notice)
         self._schedule_account()
+
+    def record_notice(self, notice: Notice) -> None:
+        """A P9 notice into the event log, the push queue and to the listeners (the budget
+        meter's account reports its notices here too)."""
+        self._log(NOTICE_EVENTS[type(notice)], _describe(notice))
+        self.notices.append(notice)
+        for listener in self._notice_listeners:
+            listener(notice)
 
     @property
     def power_limited(self) -> bool:
@@ -404,16 +422,33 @@ class ElectricityMeter:
         limiter = self.settings.meter_side.power_limiter
         return limiter and account is not None and not account.reconnection_enabled
 
+    @property
+    def power_limit_w(self) -> int:
+        """The limiter's threshold in W (P4): the configured one, or the last one set."""
+        return self._power_limit_w
+
+    def set_power_limit(self, watts: int) -> None:
+        """The management client moves the limiter's threshold (``FirmwareError`` if not a
+        positive number of W). Applied at once when the power is limited now; kept in NVM."""
+        if watts <= 0:
+            raise FirmwareError(f"power limit must be a positive number of W, got {watts}")
+        self.advance_to(self._clock.now())
+        self._power_limit_w = watts
+        self._log(EventCode.POWER_LIMIT_SET, f"power limit set to {watts} W")
+        self._check_power_limit()
+        self.save()
+        self._refresh_display()
+
     def _check_power_limit(self) -> None:
         """Above the limit the limiter opens the relay (M2 g); the button recloses it (E8)."""
-        limit = self.settings.meter_side.power_limit_w
+        limit = self._power_limit_w
         if not self.power_limited or self.relay.control_state is not ControlState.CONNECTED:
             return
         if self.grid_up and self._reading.net_w > limit:
             self._log(EventCode.POWER_LIMIT_EXCEEDED, f"power limiter: above {limit} W")
             self.relay.local_disconnect()
 
-    def _relay_order(self, why: str, order: Callable[[], TransitionResult]) -> None:
+    def relay_order(self, why: str, order: Callable[[], TransitionResult]) -> None:
         """Give the relay an order; one its control mode refuses (mode 0...) is logged."""
         result = order()
         if not result.accepted:
@@ -497,6 +532,11 @@ class ElectricityMeter:
             events=tuple(self.events),
             central_balance=self._balance.last_update,
             account=self._account.snapshot() if self._account else None,
+            power_limit_w=(
+                self._power_limit_w
+                if self._power_limit_w != self.settings.meter_side.power_limit_w
+                else None
+            ),
         )
 
     def save(self) -> None:
@@ -663,6 +703,8 @@ class ElectricityMeter:
             symbols.add(SWITCH_OPEN)
         if self.prepayment_active:
             symbols.add(EURO_ARROW)
+        if self.power_limited:
+            symbols.add(LIMITER)  # rule B9: the letter A at the left
         blinking = set()
         if self.relay.control_state is ControlState.READY_FOR_RECONNECTION:
             blinking.add(RECONNECT_ARROW)

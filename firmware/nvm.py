@@ -11,6 +11,9 @@ In meter-side prepayment mode a third file, ``ledger.vml``, is the account's app
 journal: one line per ledger entry, ``<sha256 of the JSON, 16 hex digits> <JSON>``, appended
 (and fsynced when durable) before the entry counts (rule M6). A line that does not check out
 is refused with ``StateFileError``, like the other files.
+
+A budget meter (rules B1-B11) keeps its card account's snapshot in ``budget.vms`` (same form
+as ``state.vms``) and the account's ledger in ``ledger.vml``.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ FORMAT_VERSION = 2
 STATE_FILE = "state.vms"
 REGISTERS_FILE = "registers.vms"
 LEDGER_FILE = "ledger.vml"
+BUDGET_FILE = "budget.vms"
 _LINE_DIGEST_CHARS = 16
 T = TypeVar("T")
 
@@ -82,6 +86,14 @@ class NonVolatileMemory:
         self._ensure_checked()
         document = {"saved_at": to_ms(saved_at), "registers_mj": list(registers_mj)}
         self._write(REGISTERS_FILE, document)
+
+    def load_budget(self) -> dict[str, Any] | None:
+        """The budget account's snapshot, or None before the first save."""
+        return self._read(BUDGET_FILE)
+
+    def save_budget(self, snapshot: dict[str, Any]) -> None:
+        self._ensure_checked()
+        self._write(BUDGET_FILE, snapshot)
 
     def load_journal(self) -> list[dict[str, Any]]:
         """The ledger journal's documents in order ([] when there is none)."""

@@ -28,6 +28,7 @@ TARIFF_SYMBOLS = {Tariff.PEAK: "T1", Tariff.OFF_PEAK: "T2"}
 SWITCH_OPEN = "switch-open"
 RECONNECT_ARROW = "reconnect-arrow"  # blinks when ready for reconnection (rule E8)
 EURO_ARROW = "euro-arrow"  # steady while prepayment is active (rule E5); blinks: cut due (P4)
+LIMITER = "A"  # the letter A at the left while the power is limited (rules B9, P4)
 ALL_SYMBOLS = frozenset(
     {
         *PHASE_SYMBOLS,
@@ -37,6 +38,7 @@ ALL_SYMBOLS = frozenset(
         SWITCH_OPEN,
         RECONNECT_ARROW,
         EURO_ARROW,
+        LIMITER,
     }
 )
 TEST_FIELDS = ("8.8.8.8.8", "888888.888", "kWh")

@@ -67,6 +67,18 @@ class MeterSideSettings:
 
 
 @dataclass(frozen=True)
+class BudgetSettings:
+    """The legacy budget meter's card account (rules B1-B11): prices per kWh (``night_price``
+    None: a single-rate meter), the weekly fixed charges (B10) and the reserve programmed at
+    installation (B2)."""
+
+    day_price: Money = field(default_factory=lambda: Money.parse("0.1575"))
+    night_price: Money | None = field(default_factory=lambda: Money.parse("0.0746"))
+    weekly_fixed_charge: Money = field(default_factory=lambda: Money.parse("2.15"))
+    reserve_kwh: int = 150
+
+
+@dataclass(frozen=True)
 class MeterSettings:
     identity: Identity = field(default_factory=Identity)
     tariff: TariffCalendar = field(default_factory=TariffCalendar)

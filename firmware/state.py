@@ -2,7 +2,9 @@
 
 ``central_balance`` (JSON key absent in format 1 files: no update received yet) is the last
 balance update from the platform in central mode (rule P7). ``account`` (absent: none) is the
-meter-side account's snapshot without its ledger, which lives in the NVM's ledger journal."""
+meter-side account's snapshot without its ledger, which lives in the NVM's ledger journal.
+``power_limit_w`` (absent: none) is a limiter threshold the management client set (P4), which
+then replaces the configured one."""
 
 from __future__ import annotations
 
@@ -46,6 +48,7 @@ class MeterState:
     events: tuple[MeterEvent, ...]
     central_balance: BalanceUpdate | None = None
     account: dict[str, Any] | None = None
+    power_limit_w: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -59,6 +62,7 @@ class MeterState:
             "events": [[to_ms(e.timestamp), int(e.code), e.text] for e in self.events],
             "central_balance": _balance_json(self.central_balance),
             "account": self.account,
+            "power_limit_w": self.power_limit_w,
         }
 
     @staticmethod
@@ -78,6 +82,7 @@ class MeterState:
             ),
             central_balance=_balance(data.get("central_balance")),
             account=_account(data.get("account")),
+            power_limit_w=_optional_int(data.get("power_limit_w")),
         )
 
 
@@ -108,4 +113,12 @@ def _balance(item: list[int] | None) -> BalanceUpdate | None:
 def _account(item: object) -> dict[str, Any] | None:
     if item is not None and not isinstance(item, dict):
         raise ValueError("the account snapshot is not a JSON object")
+    return item
+
+
+def _optional_int(item: object) -> int | None:
+    if item is None:
+        return None
+    if not isinstance(item, int) or isinstance(item, bool):
+        raise ValueError("not an integer")
     return item

@@ -14,7 +14,8 @@ from hal.clock import Clock
 class LcdState:
     """What the LCD shows. ``symbols`` are steady, ``blinking`` blink (e.g. the arrow above the
     switch symbol when the relay is ready for reconnection, rule E5; the arrow above the euro
-    sign is steady while prepayment is active). Symbol names: ``firmware.screens``."""
+    sign is steady while prepayment is active; the letter ``A`` at the left while a power limiter
+    limits the supply, rule B9). Symbol names: ``firmware.screens``."""
 
     code: str = ""
     value: str = ""

@@ -1,0 +1,23 @@
+"""The registers (Wh, shown as on the LCD: ``000021.701 kWh``) and the prepayment balance."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from firmware.money import Money
+from firmware.screens import format_amount, format_kwh
+
+
+class RegistersPanel(Static):
+    """``registers``: (code, Wh) pairs such as ``("1.8.1", 21701)``; ``balance``: None when
+    the meter has none or has no update yet."""
+
+    registers: reactive[tuple[tuple[str, int], ...]] = reactive(())
+    balance: reactive[Money | None] = reactive(None)
+
+    def render(self) -> Content:
+        lines = [f"{code:<8} {format_kwh(wh)} kWh" for code, wh in self.registers]
+        lines.append(f"{'balance':<8} {format_amount(self.balance):>10} EUR")
+        return Content("\n".join(lines))
