@@ -27,14 +27,21 @@ Every object of ``emulator.obis_map.OBIS_MAP`` is built here from the firmware:
 - meter-side prepayment (rule M5 ``meter`` mode only, ``obis_map.PAYMENT_MAP``): Account,
   token and emergency Credit, energy and starting-credit Charge, read from
   ``meter.account_for_release()`` (a read charges the energy counted so far), money in whole
-  cents (rounded down); the management client writes the low-credit threshold and enters
-  tokens through the Token gateway (``meter.enter_token``).
+  cents (rounded down); the management client writes the low-credit threshold, enters
+  tokens through the Token gateway (``meter.enter_token``) and calls the payment methods:
+  Account activate (accepted while open) / close / reset (``meter.close_account``,
+  ``reset_account``), token Credit update_amount / set_amount_to_value as operator adjustments
+  (``meter.adjust_credit``), emergency Credit invoke_credit (P3 takes it over by itself: only
+  confirmed), energy Charge update_unit_charge / activate_passive_unit_charge (the passive table
+  is held by the Charge until ``meter.activate_prices``) and collect (a slice). What a rule
+  fixes (the emergency credit, the P1 repayment and what is owed on it) refuses its methods
+  with other-reason; ``obis_map.PAYMENT_MAP`` says what each attribute and method means.
 Clients: 16 public, 17 reader and 1 management with the LLS passwords of the configuration.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from cosem.access import Role, default_clients
@@ -42,6 +49,7 @@ from cosem.apdu.enums import ActionResult, DataAccessResult
 from cosem.axdr import Data, DataType
 from cosem.classes.base import (
     AccessRefused,
+    ActionRefused,
     Attribute,
     CosemObject,
     expect_type,
@@ -54,8 +62,11 @@ from cosem.classes.disconnect_control import disconnect_control
 from cosem.classes.limiter import MonitoredValue, ScriptAction, limiter
 from cosem.classes.payment import (
     TOKEN_EXECUTION_OK,
+    AccountSetup,
+    AccountStatus,
     ChargeSetup,
     ChargeType,
+    CreditChargeLink,
     CreditSetup,
     CreditStatus,
     CreditType,
@@ -93,6 +104,7 @@ from firmware.central_balance import BalanceUpdate
 from firmware.disconnect_control import TransitionResult
 from firmware.errors import FirmwareError
 from firmware.logs import ProfileEntry
+from firmware.meter import ElectricityMeter
 from firmware.money import MILLI_CENTS_PER_CENT, ZERO, Money
 from firmware.prepayment.account import MeterSideAccount
 from firmware.prepayment.ledger import ChargeKind, EntryKind, LedgerEntry
@@ -388,9 +400,36 @@ def _profile(
 
 CURRENCY = Currency("EUR", CENTS_SCALER)
 PRICE_SCALE = -4  # prices per kWh in 0.0001 EUR (PRICE_STEP_MC)
-TOKEN_CREDIT_SETUP = CreditSetup(CreditType.TOKEN, 1, "00001", 0)  # receives tokens
+PER_KWH = 3  # commodity_scale: prices are per 10**3 Wh
+ENERGY_COMMODITY = (REGISTER_CLASS_ID, obis_map.IMPORT_PEAK, 2)
+PRICE_INDEX = {b"T1": Tariff.PEAK, b"T2": Tariff.OFF_PEAK}  # charge_table index per register
+COLLECT_ALWAYS = "111"  # the firmware charges cut, limited and in non-disconnect periods alike
+NOT_PERCENTAGE_BASED = 0  # Charge proportion: no charge here collects a percentage
+TOKEN_CREDIT_SETUP = CreditSetup(  # receives tokens; cannot go below 0 (the emergency's turn)
+    CreditType.TOKEN, 1, "00001", preset_amount=0, limit=0, available_threshold=0
+)
 EMERGENCY_CREDIT_SETUP = CreditSetup(  # visual, paid back; no confirmation: P3 is automatic
-    CreditType.EMERGENCY, 2, "10100", _cents(DEFAULT_RULES.smart_emergency_credit)
+    CreditType.EMERGENCY,
+    2,
+    "10100",
+    preset_amount=_cents(DEFAULT_RULES.smart_emergency_credit),
+    limit=-_cents(DEFAULT_RULES.smart_emergency_credit),  # the -15 EUR floor of the balance (P4)
+    available_threshold=0,  # it takes over below 0 (P3)
+)
+ACCOUNT_SETUP = AccountSetup(
+    currency=CURRENCY,
+    clearance_threshold=_cents(DEFAULT_RULES.reconnection_threshold),  # P8
+    credits=(obis_map.TOKEN_CREDIT, obis_map.EMERGENCY_CREDIT_CREDIT),
+    charges=(obis_map.ENERGY_CHARGE, obis_map.STARTING_CREDIT_CHARGE),
+    credit_charges=tuple(
+        CreditChargeLink(credit_obis, charge_obis, COLLECT_ALWAYS)
+        for credit_obis in (obis_map.TOKEN_CREDIT, obis_map.EMERGENCY_CREDIT_CREDIT)
+        for charge_obis in (obis_map.ENERGY_CHARGE, obis_map.STARTING_CREDIT_CHARGE)
+    ),
+    token_proportions=((obis_map.TOKEN_CREDIT, 100),),  # a token credits the token credit only
+    next_credit_available_threshold=0,  # the emergency credit below 0 (P3)
+    max_provision=_cents(DEFAULT_RULES.top_up_max),  # 250.00 EUR (P6) ...
+    max_provision_period_s=0,  # ... per token: no period
 )
 
 
@@ -403,6 +442,9 @@ class _MeterAccount:
     @property
     def now(self) -> MeterSideAccount:
         return self._runtime.meter.account_for_release()
+
+    def status(self) -> int:
+        return AccountStatus.ACTIVE if self.now.closed_at is None else AccountStatus.CLOSED
 
     def credit_status(self) -> int:
         return self.now.cosem_credit_status
@@ -431,43 +473,116 @@ class _MeterAccount:
         self._runtime.wake()
 
     def activation_time(self) -> datetime | None:
-        entries = self.now.entries
-        return entries[0].at if entries else None
+        return self.now.activated_at
 
-    def token_credit(self) -> int:
-        return _cents(max(self.now.balance, ZERO))
+    def closure_time(self) -> datetime | None:
+        return self.now.closed_at
 
-    def token_credit_status(self) -> int:
-        return CreditStatus.IN_USE if self.now.balance > ZERO else CreditStatus.EXHAUSTED
+    def activate(self) -> None:
+        """The account is active from commissioning (P1): accepted as such; a closed one
+        reopens only through reset_account."""
+        if self.now.closed_at is not None:
+            raise ActionRefused(ActionResult.OTHER_REASON, "closed: reset_account opens it")
 
-    def emergency_credit(self) -> int:
-        return _cents(self.now.emergency_credit_left)
+    def close(self) -> None:
+        self.carry_out(lambda meter: meter.close_account())
 
-    def emergency_credit_status(self) -> int:
-        account = self.now
+    def reset(self) -> None:
+        self.carry_out(lambda meter: meter.reset_account())
+
+    @property
+    def meter(self) -> ElectricityMeter:
+        return self._runtime.meter
+
+    def carry_out(self, action: Callable[[ElectricityMeter], object]) -> None:
+        """An order to the meter's account: a refusal is the method's other-reason."""
+        try:
+            action(self._runtime.meter)
+        except FirmwareError as error:
+            raise ActionRefused(ActionResult.OTHER_REASON, str(error)) from error
+        self._runtime.wake()
+
+
+class _TokenCredit:
+    """The balance above 0 as the token credit; its amount methods are operator adjustments
+    booked in the ledger (update_amount adds, set_amount_to_value sets the balance)."""
+
+    def __init__(self, account: _MeterAccount) -> None:
+        self._account = account
+
+    def amount(self) -> int:
+        return _cents(max(self._account.now.balance, ZERO))
+
+    def status(self) -> int:
+        return CreditStatus.IN_USE if self._account.now.balance > ZERO else CreditStatus.EXHAUSTED
+
+    def warning_threshold(self) -> int:
+        return self._account.low_credit_threshold()
+
+    def update_amount(self, amount: int) -> None:
+        self._adjust(Money(amount * MILLI_CENTS_PER_CENT))
+
+    def set_amount(self, amount: int) -> None:
+        if amount < 0:
+            raise ActionRefused(ActionResult.OTHER_REASON, "the token credit cannot be negative")
+        change = Money(amount * MILLI_CENTS_PER_CENT) - self._account.now.balance
+        if change != ZERO:
+            self._adjust(change)
+
+    def invoke(self) -> None:
+        raise ActionRefused(ActionResult.OTHER_REASON, "the token credit is never invoked")
+
+    def _adjust(self, change: Money) -> None:
+        self._account.carry_out(lambda meter: meter.adjust_credit(change))
+
+
+class _EmergencyCredit:
+    """P3: the 15 EUR below zero, taken automatically (invoke_credit only confirms it)."""
+
+    def __init__(self, account: _MeterAccount) -> None:
+        self._account = account
+
+    def amount(self) -> int:
+        return _cents(self._account.now.emergency_credit_left)
+
+    def status(self) -> int:
+        account = self._account.now
         if account.balance >= ZERO:
             return CreditStatus.INVOKED  # armed: it takes over by itself below zero (P3)
         if account.emergency_credit_left > ZERO:
             return CreditStatus.IN_USE
         return CreditStatus.EXHAUSTED
 
+    def warning_threshold(self) -> int:
+        return 0
+
+    def update_amount(self, amount: int) -> None:
+        self._fixed()
+
+    def set_amount(self, amount: int) -> None:
+        self._fixed()
+
+    def invoke(self) -> None:
+        if self.status() == CreditStatus.EXHAUSTED:
+            raise ActionRefused(ActionResult.OTHER_REASON, "the emergency credit is used up")
+
+    @staticmethod
+    def _fixed() -> None:
+        raise ActionRefused(
+            ActionResult.OTHER_REASON, "the emergency credit is the 15 EUR below zero (P3)"
+        )
+
 
 class _LedgerCharge:
-    """A Charge read from the ledger entries that ``matches`` picks."""
+    """What a Charge reads from the ledger entries that `matches` picks; `collect` charges
+    what is due up to now (a slice)."""
 
-    def __init__(
-        self,
-        runtime: VirtualMeter,
-        matches: Callable[[LedgerEntry], bool],
-        remaining: Callable[[MeterSideAccount], Money],
-    ) -> None:
-        self._runtime = runtime
+    def __init__(self, account: _MeterAccount, matches: Callable[[LedgerEntry], bool]) -> None:
+        self._account = account
         self._matches = matches
-        self._remaining = remaining
 
     def _entries(self) -> list[LedgerEntry]:
-        account = self._runtime.meter.account_for_release()
-        return [entry for entry in account.entries if self._matches(entry)]
+        return [entry for entry in self._account.now.entries if self._matches(entry)]
 
     def total_amount_paid(self) -> int:
         return _cents(sum((entry.amount for entry in self._entries()), ZERO))
@@ -476,8 +591,103 @@ class _LedgerCharge:
         entries = self._entries()
         return (entries[-1].at, _cents(entries[-1].amount)) if entries else None
 
+    def collect(self) -> None:
+        self._account.carry_out(lambda meter: meter.account_for_release())
+
+
+class _EnergyCharge(_LedgerCharge):
+    """The import energy at the prices per kWh; new prices go through the passive table."""
+
     def total_amount_remaining(self) -> int:
-        return _cents(self._remaining(self._runtime.meter.account_for_release()))
+        return 0  # energy is paid as it is used
+
+    def unit_charge_active(self) -> UnitCharge:
+        account = self._account.meter.account
+        assert account is not None  # built in meter mode only
+        return _energy_unit_charge(account.prices)
+
+    def unit_charge_activation_time(self) -> datetime | None:
+        account = self._account.meter.account
+        return account.prices_activated_at if account else None
+
+    def check_unit_charge(self, unit_charge: UnitCharge) -> None:
+        _prices(unit_charge)
+
+    def activate_unit_charge(self, unit_charge: UnitCharge) -> None:
+        prices = _prices(unit_charge)
+        self._account.carry_out(lambda meter: meter.activate_prices(prices))
+
+    def update_total_amount_remaining(self, amount: int) -> None:
+        raise ActionRefused(ActionResult.OTHER_REASON, "energy has no amount remaining")
+
+    def set_total_amount_remaining(self, amount: int) -> None:
+        raise ActionRefused(ActionResult.OTHER_REASON, "energy has no amount remaining")
+
+
+REPAYMENT = UnitCharge(
+    0, CENTS_SCALER, (8, obis_map.CLOCK, 2), ((b"day", _cents(DEFAULT_RULES.daily_repayment)),)
+)
+
+
+class _RepaymentCharge(_LedgerCharge):
+    """P1: the starting credit repaid 1 EUR a day; the rule fixes both the rate and what is
+    owed (an operator corrects the balance through the token Credit instead)."""
+
+    def total_amount_remaining(self) -> int:
+        return _cents(self._account.now.starting_credit_owed)
+
+    def unit_charge_active(self) -> UnitCharge:
+        return REPAYMENT
+
+    def unit_charge_activation_time(self) -> datetime | None:
+        return None
+
+    def check_unit_charge(self, unit_charge: UnitCharge) -> None:
+        if unit_charge != REPAYMENT:
+            raise ActionRefused(ActionResult.OTHER_REASON, "the P1 repayment is 1 EUR a day")
+
+    def activate_unit_charge(self, unit_charge: UnitCharge) -> None:
+        self.check_unit_charge(unit_charge)  # the same rate again: nothing changes
+
+    def update_total_amount_remaining(self, amount: int) -> None:
+        self._fixed()
+
+    def set_total_amount_remaining(self, amount: int) -> None:
+        self._fixed()
+
+    @staticmethod
+    def _fixed() -> None:
+        raise ActionRefused(
+            ActionResult.OTHER_REASON, "the starting credit owed is the ledger's (P1)"
+        )
+
+
+def _energy_unit_charge(prices: Mapping[Tariff, Money]) -> UnitCharge:
+    return UnitCharge(
+        PER_KWH,
+        PRICE_SCALE,
+        ENERGY_COMMODITY,
+        tuple(
+            (index, prices[tariff].milli_cents // PRICE_STEP_MC)
+            for index, tariff in PRICE_INDEX.items()
+        ),
+    )
+
+
+def _prices(unit_charge: UnitCharge) -> dict[Tariff, Money]:
+    """The prices per kWh a unit charge for the energy charge gives; ActionRefused for one the
+    firmware cannot charge (other commodity or scaling, a register missing or twice, a
+    negative price)."""
+    if (unit_charge.commodity_scale, unit_charge.price_scale) != (PER_KWH, PRICE_SCALE):
+        raise ActionRefused(ActionResult.OTHER_REASON, "prices are per kWh in 0.0001 EUR")
+    if unit_charge.commodity != ENERGY_COMMODITY:
+        raise ActionRefused(ActionResult.OTHER_REASON, "the commodity is 1-0:1.8.1.255 value")
+    indexes = [index for index, _ in unit_charge.table]
+    if sorted(indexes) != sorted(PRICE_INDEX):
+        raise ActionRefused(ActionResult.OTHER_REASON, "one price for T1 and one for T2")
+    if any(price < 0 for _, price in unit_charge.table):
+        raise ActionRefused(ActionResult.OTHER_REASON, "a price cannot be negative")
+    return {PRICE_INDEX[index]: Money(price * PRICE_STEP_MC) for index, price in unit_charge.table}
 
 
 class _MeterTokens:
@@ -504,19 +714,6 @@ class _MeterTokens:
 def _payment_objects(runtime: VirtualMeter) -> list[CosemObject]:
     """Account, Credits, Charges and Token gateway of meter-side prepayment (COSEM-FACTS 3)."""
     view = _MeterAccount(runtime)
-    prices = runtime.meter.settings.meter_side.prices
-    energy_price = UnitCharge(
-        3,  # per kWh
-        PRICE_SCALE,
-        (REGISTER_CLASS_ID, obis_map.IMPORT_PEAK, 2),
-        tuple(
-            (name, prices[tariff].milli_cents // PRICE_STEP_MC)
-            for name, tariff in ((b"T1", Tariff.PEAK), (b"T2", Tariff.OFF_PEAK))
-        ),
-    )
-    repayment = UnitCharge(
-        0, CENTS_SCALER, (8, obis_map.CLOCK, 2), ((b"day", _cents(DEFAULT_RULES.daily_repayment)),)
-    )
 
     def is_energy_charge(entry: LedgerEntry) -> bool:
         return entry.kind is EntryKind.CHARGE and entry.charge is ChargeKind.ENERGY
@@ -525,39 +722,19 @@ def _payment_objects(runtime: VirtualMeter) -> list[CosemObject]:
         return entry.kind is EntryKind.REPAYMENT
 
     return [
-        account(
-            obis_map.ACCOUNT,
-            view,
-            zone=BRUSSELS,
-            currency=CURRENCY,
-            clearance_threshold=_cents(DEFAULT_RULES.reconnection_threshold),
-            credits=(obis_map.TOKEN_CREDIT, obis_map.EMERGENCY_CREDIT_CREDIT),
-            charges=(obis_map.ENERGY_CHARGE, obis_map.STARTING_CREDIT_CHARGE),
-        ),
-        credit(
-            obis_map.TOKEN_CREDIT,
-            TOKEN_CREDIT_SETUP,
-            view.token_credit,
-            view.token_credit_status,
-            view.low_credit_threshold,
-        ),
-        credit(
-            obis_map.EMERGENCY_CREDIT_CREDIT,
-            EMERGENCY_CREDIT_SETUP,
-            view.emergency_credit,
-            view.emergency_credit_status,
-            lambda: 0,
-        ),
+        account(obis_map.ACCOUNT, ACCOUNT_SETUP, view, BRUSSELS),
+        credit(obis_map.TOKEN_CREDIT, TOKEN_CREDIT_SETUP, _TokenCredit(view)),
+        credit(obis_map.EMERGENCY_CREDIT_CREDIT, EMERGENCY_CREDIT_SETUP, _EmergencyCredit(view)),
         charge(
             obis_map.ENERGY_CHARGE,
-            ChargeSetup(ChargeType.CONSUMPTION_BASED, 1, energy_price, 0, "01"),
-            _LedgerCharge(runtime, is_energy_charge, lambda account: ZERO),
+            ChargeSetup(ChargeType.CONSUMPTION_BASED, 1, 0, "01", NOT_PERCENTAGE_BASED),
+            _EnergyCharge(view, is_energy_charge),
             BRUSSELS,
         ),
         charge(
             obis_map.STARTING_CREDIT_CHARGE,
-            ChargeSetup(ChargeType.TIME_BASED, 2, repayment, DAY_S, "00"),
-            _LedgerCharge(runtime, is_repayment, lambda account: account.starting_credit_owed),
+            ChargeSetup(ChargeType.TIME_BASED, 2, DAY_S, "00", NOT_PERCENTAGE_BASED),
+            _RepaymentCharge(view, is_repayment),
             BRUSSELS,
         ),
         token_gateway(obis_map.TOKEN_GATEWAY, _MeterTokens(runtime), runtime.clock.now, BRUSSELS),

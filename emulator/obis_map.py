@@ -92,38 +92,62 @@ PAYMENT_MAP: tuple[ObisEntry, ...] = (
         ACCOUNT,
         111,
         "Account (meter mode only)",
-        "2 {prepayment, active}; 3 credit in use (0 token, 1 emergency); 4 credit status bits; "
-        f"5 available credit = balance above 0 + emergency credit left; 6 amount to clear; "
-        f"7 clearance threshold = 0.50 EUR (P8); 8 aggregated debt = starting credit still owed "
-        f"(P1); 9, 10 credit and charge LNs; 13 activation; 15 currency {{EUR, -2, monetary}}; "
-        f"16 low-credit threshold (P2, management writes); money in {_MONEY}",
+        "2 {prepayment, 2 active or 3 closed}; 3 credit in use (0 token, 1 emergency); 4 credit "
+        "status bits; 5 available credit = balance above 0 + emergency credit left; 6 amount to "
+        "clear; 7 clearance threshold = 0.50 EUR (P8); 8 aggregated debt = starting credit still "
+        "owed (P1); 9, 10 credit and charge LNs; 11 each credit with each charge, collection "
+        "bits 111 (charged cut, limited and in non-disconnect periods alike); 12 {token credit, "
+        "100 %}; 13 activation (commissioning or last reset); 14 closure (not specified while "
+        "open); 15 currency {EUR, -2, monetary}; 16 low-credit threshold (P2, management "
+        "writes); 17 next credit available below 0 (P3); 18 max provision 25000 = 250.00 EUR "
+        "(P6), 19 period 0 = per token. Methods (management): 1 activate_account accepted while "
+        "active (active from commissioning), refused when closed; 2 close_account: no more "
+        "charging nor orders, top-ups still credited; 3 reset_account (closed only): ledger "
+        "settled to 0 (starting credit repaid, a credit left refunded off the meter or a debt "
+        f"written off) and a new 20 EUR starting credit (P1); money in {_MONEY}",
     ),
     ObisEntry(
         TOKEN_CREDIT,
         112,
         "Token credit (meter mode only)",
-        "2 balance above 0; type 0; priority 1; 5 warning = low-credit threshold; status 3 in "
-        "use, 4 exhausted at 0",
+        "2 balance above 0; type 0; priority 1; 5 warning = low-credit threshold; 6 limit 0; 7 "
+        "tokens; status 3 in use, 4 exhausted at 0; 9 preset 0; 10 available threshold 0; 11 "
+        "period not specified. Methods (management): 1 update_amount(double-long cents) adds to "
+        "the balance, 2 set_amount_to_value(double-long >= 0) sets it, each an operator "
+        'adjustment in the ledger (top-up referenced "operator adjustment" or adjustment '
+        "charge); 3 invoke_credit refused",
     ),
     ObisEntry(
         EMERGENCY_CREDIT_CREDIT,
         112,
         "Emergency credit (meter mode only)",
-        "2 emergency credit left (P3, 15 EUR); type 2; priority 2; status 2 armed, 3 in use "
-        "(balance < 0), 4 exhausted (-15 EUR, P4); 9 preset 1500",
+        "2 emergency credit left (P3, 15 EUR); type 2; priority 2; 6 limit -1500 = the balance "
+        "floor (P4); 7 visual, paid back; status 2 armed, 3 in use (balance < 0), 4 exhausted "
+        "(-15 EUR, P4); 9 preset 1500; 10 available below 0 (P3); 11 period not specified. "
+        "Methods: 1, 2 refused (fixed by P3); 3 invoke_credit accepted (P3 takes it over by "
+        "itself), refused once exhausted",
     ),
     ObisEntry(
         ENERGY_CHARGE,
         113,
         "Energy charge (meter mode only)",
-        "2 energy charged in total; 5, 6 price per kWh in 0.0001 EUR, index T1 (1.8.1) and T2 "
-        "(1.8.2); 10, 11 last slice charged",
+        "2 energy charged in total; 5 active, 6 passive price per kWh in 0.0001 EUR, index T1 "
+        "(1.8.1) and T2 (1.8.2), commodity 1-0:1.8.1.255 attribute 2 (6 management writes); 7 "
+        "when the active prices were activated (not specified: configured ones); 8 period 0; 9 "
+        "continuous; 10, 11 last slice charged; 12 remaining 0; 13 proportion 0. Methods "
+        "(management): 1 update_unit_charge writes 6 (refused: other scaling or commodity, not "
+        "one price each for T1 and T2, a negative price); 2 activate_passive_unit_charge charges "
+        "the energy counted so far at the old prices, then the new ones from that instant (kept "
+        "in NVM); 3 collect charges up to now; 4, 5 refused",
     ),
     ObisEntry(
         STARTING_CREDIT_CHARGE,
         113,
         "Starting-credit repayment (meter mode only)",
-        "time-based, 1 EUR per day (P1); 2 repaid so far; 12 still owed; 10, 11 last repayment",
+        "time-based, 1 EUR per day (P1); 2 repaid so far; 5, 6 {0, -2} per day of the clock; 7 "
+        "not specified; 8 period 86400 s; 10, 11 last repayment; 12 still owed; 13 proportion 0. "
+        "Methods (management): 1, 2 accepted only with the same 1 EUR a day; 3 collect books the "
+        "days passed; 4, 5 refused (what is owed is the ledger's)",
     ),
     ObisEntry(
         TOKEN_GATEWAY,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
@@ -344,10 +344,34 @@ class ElectricityMeter:
 
     def set_low_credit_threshold(self, threshold: Money) -> None:
         """P2: the customer or an agent moves the threshold (``FirmwareError`` if negative)."""
+        self._change_account(lambda account, at: account.set_low_credit_threshold(at, threshold))
+
+    def adjust_credit(self, amount: Money) -> None:
+        """An operator's correction of the balance, booked in the ledger (M6); ``FirmwareError``
+        for a zero amount or a closed account."""
+        self._change_account(lambda account, at: account.adjust(at, amount))
+
+    def activate_prices(self, prices: Mapping[Tariff, Money]) -> None:
+        """New prices per kWh from now on: the energy counted so far is charged at the old ones
+        first (M6). ``FirmwareError`` for a missing tariff or a negative price."""
+        self._change_account(lambda account, at: account.activate_prices(at, prices))
+
+    def close_account(self) -> None:
+        """COSEM close_account: no more charging and no orders from the account until
+        ``reset_account`` (``FirmwareError`` if it is closed already)."""
+        self._change_account(lambda account, at: account.close(at))
+
+    def reset_account(self) -> None:
+        """COSEM reset_account: settle a closed account and open a new one with the starting
+        credit (P1); ``FirmwareError`` if the account is not closed."""
+        self._change_account(lambda account, at: account.reset(at))
+
+    def _change_account(self, change: Callable[[MeterSideAccount, datetime], Outcome]) -> None:
+        """Charge up to now, apply `change`, carry out its orders and save (M6)."""
         billed = self._meter_side()
         self.advance_to(self._clock.now())
         self._run_account(from_ms(self._t))
-        self._carry_out(billed.account.set_low_credit_threshold(from_ms(self._t), threshold))
+        self._carry_out(change(billed.account, from_ms(self._t)))
         self.save()
         self._refresh_display()
 

@@ -13,6 +13,11 @@ The states and their transitions are `_target_state` and `_enter` below:
     (balance)     (<= P2 threshold) (< 0, P3)         (<= -15 EUR in the NDP) (P4: cut)
     DISCONNECTED -> IN_CREDIT / LOW_CREDIT only once the balance is >= 0.50 EUR (P8).
 
+Besides, the account is open or closed (`closed_at`, COSEM close_account): a closed account
+charges nothing, books no day and gives no order; `reset` settles it and opens a new one
+(P1 starting credit). Operators also `adjust` the credit and `activate_prices` (COSEM Credit
+and Charge methods), each an entry of the ledger or a value of the saved state.
+
 The emergency credit of a smart meter is the room below zero (P3 and P4 speak of the balance
 going to -15 EUR), so it is not booked as a ledger advance: the ledger balance is the balance
 the customer sees. Every credit movement is drafted, handed to `persist`, then committed
@@ -79,6 +84,8 @@ from firmware.rules.tariff import Tariff
 STATE_VERSION: Final = 1
 TOKEN_REFERENCE: Final = "token:"
 TRANSFER_REFERENCE: Final = "balance carried from budget meter"
+ADJUSTMENT_REFERENCE: Final = "operator adjustment"
+WRITE_OFF_REFERENCE: Final = "debt written off at reset"
 
 Persist = Callable[[Record], None]
 
@@ -184,6 +191,8 @@ class MeterSideAccount:
         self._rules = replace(config.rules, low_credit_threshold=low_credit_threshold)
         self._accumulator = ChargeAccumulator(charge_remainder)
         self._last_token_seq = last_token_seq
+        self._prices_activated_at: datetime | None = None
+        self._closed_at: datetime | None = None
 
     # ----------------------------------------------------------------- construction
 
@@ -230,6 +239,9 @@ class MeterSideAccount:
             "low_credit_threshold_mc": self._rules.low_credit_threshold.milli_cents,
             "charge_remainder": self._accumulator.remainder,
             "last_token_seq": self._last_token_seq,
+            "prices_mc": self._activated_prices(),
+            "prices_activated_at": _iso(self._prices_activated_at),
+            "closed_at": _iso(self._closed_at),
         }
 
     @classmethod
@@ -258,8 +270,8 @@ class MeterSideAccount:
                 days = [entry.at for entry in ledger.entries if _is_daily(entry)]
                 if days:
                     next_day = max(next_day, next_local_midnight(days[-1]))
-            return cls(
-                config,
+            account = cls(
+                _with_saved_prices(config, saved.get("prices_mc")),
                 persist,
                 ledger=ledger,
                 state=CreditState(saved["state"]),
@@ -269,6 +281,9 @@ class MeterSideAccount:
                 charge_remainder=_integer(saved["charge_remainder"]),
                 last_token_seq=token_seq,
             )
+            account._prices_activated_at = _moment(saved.get("prices_activated_at"))
+            account._closed_at = _moment(saved.get("closed_at"))
+            return account
         except (KeyError, TypeError, ValueError, LedgerError, MoneyError) as error:
             raise AccountError(f"unreadable account state: {error}") from error
 
@@ -278,6 +293,8 @@ class MeterSideAccount:
         """Energy imported in one tariff register, charged at that tariff's price (M6)."""
         if energy_mj < 0:
             raise AccountError(f"consumed energy cannot be negative ({energy_mj} mJ)")
+        if self._closed_at is not None:
+            return NOTHING  # a closed account charges nothing: that energy is never billed
         changes = _Changes()
         self._catch_up(at)
         owed = self._accumulator.charge(energy_mj, self._config.prices[tariff])
@@ -317,6 +334,66 @@ class MeterSideAccount:
         self._settle(at, changes)
         return changes.outcome()
 
+    def adjust(self, at: datetime, amount: Money) -> Outcome:
+        """An operator's correction of the credit (COSEM Credit update_amount): a top-up
+        referenced as an adjustment when positive, an ADJUSTMENT charge when negative (M6)."""
+        if amount == ZERO:
+            raise AccountError("an adjustment of 0.00 EUR changes nothing")
+        self._refuse_if_closed("adjusted")
+        changes = _Changes()
+        self._catch_up(at)
+        if amount > ZERO:
+            entry = self._ledger.draft_top_up(self._clock, amount, ADJUSTMENT_REFERENCE)
+        else:
+            entry = self._ledger.draft_charge(self._clock, ChargeKind.ADJUSTMENT, -amount)
+        self._book(entry)
+        self._settle(at, changes)
+        return changes.outcome()
+
+    def activate_prices(self, at: datetime, prices: Mapping[Tariff, Money]) -> Outcome:
+        """New prices per kWh from `at` on; the caller charges the energy before `at` first."""
+        config = replace(self._config, prices=dict(prices))  # AccountConfig validates them
+        changes = _Changes()
+        self._catch_up(at)
+        self._config = config
+        self._prices_activated_at = self._clock
+        self._settle(at, changes)
+        return changes.outcome()
+
+    def close(self, at: datetime) -> Outcome:
+        """COSEM close_account: the days due until `at` are booked, then nothing is charged
+        (energy, repayment, standing charge) and no order is given until `reset`. Top-ups are
+        still credited; `reset` settles them."""
+        self._refuse_if_closed("closed")
+        self._catch_up(at)
+        self._closed_at = self._clock
+        return NOTHING
+
+    def reset(self, at: datetime) -> Outcome:
+        """COSEM reset_account, on a closed account: the old account is settled to zero in the
+        ledger (what is owed on the starting credit repaid, then a credit left refunded off the
+        meter as an ADJUSTMENT charge, or a debt written off as a top-up), and a new account
+        opens with the P1 starting credit (M6: every step is an entry)."""
+        if self._closed_at is None:
+            raise AccountError("only a closed account can be reset: close it first")
+        self._clock = max(self._clock, _utc(at))
+        repaid = self._ledger.draft_repayment(
+            self._clock, AdvanceKind.STARTING_CREDIT, self.starting_credit_owed
+        )
+        if repaid is not None:
+            self._book(repaid)
+        if self.balance > ZERO:
+            self._book(self._ledger.draft_charge(self._clock, ChargeKind.ADJUSTMENT, self.balance))
+        elif self.balance < ZERO:
+            self._book(self._ledger.draft_top_up(self._clock, -self.balance, WRITE_OFF_REFERENCE))
+        advance = starting_credit(ZERO, self._config.rules)
+        self._book(self._ledger.draft_advance(self._clock, AdvanceKind.STARTING_CREDIT, advance))
+        self._closed_at = None
+        self._next_day = next_local_midnight(self._clock)
+        changes = _Changes()
+        self._settle(at, changes)
+        return changes.outcome()
+
     def advance_to(self, at: datetime) -> Outcome:
         """The clock: book the days passed (P1, standing charge), cut if a pending cut may (P4)."""
         changes = _Changes()
@@ -326,6 +403,8 @@ class MeterSideAccount:
 
     def next_deadline(self, now: datetime) -> datetime | None:
         """The next instant `advance_to` has something to do, for the meter's scheduler."""
+        if self._closed_at is not None:
+            return None
         deadlines = []
         if self._state is CreditState.DISCONNECTION_IMMINENT:
             deadlines.append(end_of_non_disconnect_period(now, self._config.calendar))
@@ -346,6 +425,31 @@ class MeterSideAccount:
     @property
     def low_credit_threshold(self) -> Money:
         return self._rules.low_credit_threshold
+
+    @property
+    def closed_at(self) -> datetime | None:
+        """When `close` closed the account (None: open)."""
+        return self._closed_at
+
+    @property
+    def activated_at(self) -> datetime:
+        """When the account opened: its last starting credit (P1, or a reset), else its first
+        entry (a customer who brought 20 EUR or more)."""
+        entries = self._ledger.entries
+        for entry in reversed(entries):
+            if entry.kind is EntryKind.ADVANCE and entry.advance is AdvanceKind.STARTING_CREDIT:
+                return entry.at
+        return entries[0].at if entries else self._clock
+
+    @property
+    def prices(self) -> Mapping[Tariff, Money]:
+        """The prices per kWh charged now, per tariff register."""
+        return self._config.prices
+
+    @property
+    def prices_activated_at(self) -> datetime | None:
+        """When `activate_prices` last changed them (None: the configured prices)."""
+        return self._prices_activated_at
 
     @property
     def emergency_credit_left(self) -> Money:
@@ -394,6 +498,13 @@ class MeterSideAccount:
     def entries(self) -> tuple[LedgerEntry, ...]:
         return self._ledger.entries
 
+    def _activated_prices(self) -> dict[str, int] | None:
+        """The prices to keep over a restart: only those an operator activated, so a change of
+        the configured prices still applies to an account that never had its prices changed."""
+        if self._prices_activated_at is None:
+            return None
+        return {tariff.name: price.milli_cents for tariff, price in self.prices.items()}
+
     # ----------------------------------------------------------------- transitions
 
     def _target_state(self, now: datetime) -> CreditState:
@@ -434,6 +545,8 @@ class MeterSideAccount:
             changes.notices.append(Disconnected(at, self.balance, limited=limiter))
 
     def _settle(self, now: datetime, changes: _Changes) -> None:
+        if self._closed_at is not None:
+            return  # a closed account gives no orders
         target = self._target_state(now)
         if target is not self._state:
             self._enter(target, now, changes)
@@ -451,6 +564,8 @@ class MeterSideAccount:
             self._next_day = next_local_midnight(self._next_day)
 
     def _daily_bookings_due(self) -> bool:
+        if self._closed_at is not None:
+            return False
         return self.starting_credit_owed > ZERO or self._config.standing_charge_per_day > ZERO
 
     def _book_day(self, midnight: datetime) -> None:
@@ -463,6 +578,10 @@ class MeterSideAccount:
         if self._config.standing_charge_per_day > ZERO:
             charge = self._config.standing_charge_per_day
             self._book(self._ledger.draft_charge(midnight, ChargeKind.FIXED, charge))
+
+    def _refuse_if_closed(self, what: str) -> None:
+        if self._closed_at is not None:
+            raise AccountError(f"the account is closed and cannot be {what}: reset it first")
 
     def _book(self, entry: LedgerEntry) -> None:
         """Draft -> persist -> commit: the entry counts only once the NVM holds it."""
@@ -488,6 +607,25 @@ def _is_daily(entry: LedgerEntry) -> bool:
     return entry.kind is EntryKind.REPAYMENT or (
         entry.kind is EntryKind.CHARGE and entry.charge is ChargeKind.FIXED
     )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _moment(saved: object) -> datetime | None:
+    """What `_iso` wrote (absent from a snapshot older than the field: None)."""
+    return None if saved is None else _utc(datetime.fromisoformat(_text(saved)))
+
+
+def _with_saved_prices(config: AccountConfig, saved: object) -> AccountConfig:
+    """The configuration with the prices an operator activated (a snapshot without them, from
+    before prices could change, keeps the configured ones)."""
+    if saved is None:
+        return config
+    if not isinstance(saved, Mapping):
+        raise AccountError(f"expected prices in the account state, got {saved!r}")
+    return replace(config, prices={Tariff[name]: Money(_integer(mc)) for name, mc in saved.items()})
 
 
 def _text(value: object) -> str:

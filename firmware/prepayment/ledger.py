@@ -41,6 +41,7 @@ class AdvanceKind(enum.Enum):
 class ChargeKind(enum.Enum):
     ENERGY = "energy"  # consumption at the tariff price (M6)
     FIXED = "fixed"  # B10: weekly fixed charges, meter rent
+    ADJUSTMENT = "adjustment"  # an operator's correction downwards, a refund at account reset
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,3 +83,34 @@ async def test_gurux_sees_a_replayed_token_refused(served: tuple[VirtualMeter, i
     assert error == 250  # action-result other-reason
     assert status[0] == 6  # token_status_code: validation result failure
     assert runtime.meter.account_for_release().balance == Money.eur(30)
+
+
+PAYMENT_ATTRIBUTES = {
+    ObjectType.ACCOUNT: 19,
+    ObjectType.CREDIT: 11,
+    ObjectType.CHARGE: 13,
+    ObjectType.TOKEN_GATEWAY: 6,
+}
+
+
+async def test_gurux_reads_every_attribute_of_the_payment_objects(
+    served: tuple[VirtualMeter, int],
+) -> None:  # rule M5: the classes as an independent client decodes them
+    _, port = served
+
+    def read_all() -> dict[tuple[str, int], Any]:
+        with GuruxSession(port, 1, MANAGEMENT_PASSWORD) as session:
+            session.associate()
+            values = {
+                (obj.logicalName, attribute): session.read(obj, attribute)
+                for obj in session.object_list()
+                if obj.objectType in PAYMENT_ATTRIBUTES
+                for attribute in range(1, PAYMENT_ATTRIBUTES[obj.objectType] + 1)
+            }
+            session.release()
+            return values
+
+    values = await in_thread(read_all)
+    assert len(values) == 19 + 2 * 11 + 2 * 13 + 6
+    assert values["0.0.19.0.0.255", 18] == 25_000  # max provision 250.00 EUR (P6)
+    assert values["0.0.19.10.1.255", 6] == -1500  # the emergency credit's -15 EUR floor (P4)

@@ -10,8 +10,17 @@ from typing import Any
 
 from gurux_dlms.enums import ObjectType
 from gurux_session import GuruxSession
-from payment_meter import CONFIG_TEXT, START, meter_mode_config, meter_mode_runtime
-from test_payment_binding import associate, read, relay, write
+from payment_meter import (
+    CONFIG_TEXT,
+    START,
+    associate,
+    device,
+    meter_mode_config,
+    meter_mode_runtime,
+    read,
+    write,
+)
+from test_payment_binding import relay
 
 from cosem.access import DEFAULT_MANAGEMENT_PASSWORD, DEFAULT_READER_PASSWORD
 from cosem.apdu import DataAccessResult
@@ -64,7 +73,7 @@ def test_the_limiter_is_served_only_with_a_power_limiter() -> None:
 
 def test_the_limiter_attributes_read_as_the_class_defines() -> None:  # COSEM-FACTS 2
     runtime = meter_mode_runtime(limiter_config())
-    association = associate(runtime, 16, None)
+    association = associate(device(runtime), 16, None)
     assert read(association, LIMITER_OBJECT, 2) == IMPORT_POWER
     for threshold in (3, 4, 5):
         assert read(association, LIMITER_OBJECT, threshold) == Data.double_long_unsigned(2300)
@@ -86,10 +95,10 @@ def test_limited_power_shows_a_and_management_raises_the_threshold(tmp_path: Pat
     assert meter.power_limited
     assert relay(runtime) is ControlState.READY_FOR_RECONNECTION  # 25 kW > 2.3 kW
     assert LIMITER in runtime.hal.lcd.state.symbols
-    reader = associate(runtime, 17, DEFAULT_READER_PASSWORD)
+    reader = associate(device(runtime), 17, DEFAULT_READER_PASSWORD)
     threshold = Data.double_long_unsigned(30_000)
     assert write(reader, LIMITER_OBJECT, 3, threshold) is DataAccessResult.READ_WRITE_DENIED
-    management = associate(runtime, 1, DEFAULT_MANAGEMENT_PASSWORD)
+    management = associate(device(runtime), 1, DEFAULT_MANAGEMENT_PASSWORD)
     assert write(management, LIMITER_OBJECT, 3, Data.long(5)) is (DataAccessResult.TYPE_UNMATCHED)
     zero = Data.double_long_unsigned(0)
     assert write(management, LIMITER_OBJECT, 3, zero) is DataAccessResult.OTHER_REASON
@@ -113,7 +122,7 @@ def test_meter_mode_94_32_objects_show_the_account() -> None:  # rules E7, M5
     clock = runtime.simulated_clock
     assert clock is not None
     clock.advance_to(START + timedelta(hours=10))  # 20 kWh at 0.30: 20 - 6 = 14 EUR
-    association = associate(runtime, 16, None)
+    association = associate(device(runtime), 16, None)
     account = runtime.meter.account_for_release()
     assert account.balance == Money.eur(14)
     cents = account.balance.milli_cents // 1000
@@ -121,7 +130,7 @@ def test_meter_mode_94_32_objects_show_the_account() -> None:  # rules E7, M5
     assert read(association, (3, obis_map.EMERGENCY_CREDIT), 2) == Data.double_long(1500)
     stamp = read(association, (1, obis_map.BALANCE_UPDATE_TIME), 2)
     assert isinstance(stamp, Data) and stamp.value != bytes(12)
-    management = associate(runtime, 1, DEFAULT_MANAGEMENT_PASSWORD)
+    management = associate(device(runtime), 1, DEFAULT_MANAGEMENT_PASSWORD)
     new_balance = Data.double_long(10_000)
     assert write(management, (3, obis_map.BALANCE), 2, new_balance) is (
         DataAccessResult.READ_WRITE_DENIED  # only central mode takes balance writes (M5)

@@ -6,38 +6,27 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from payment_meter import START, meter_mode_config, meter_mode_runtime, token
+from payment_meter import (
+    START,
+    act,
+    associate,
+    device,
+    meter_mode_config,
+    meter_mode_runtime,
+    read,
+    token,
+    write,
+)
 
 from cosem.access import DEFAULT_MANAGEMENT_PASSWORD, DEFAULT_READER_PASSWORD
-from cosem.apdu import (
-    AARE,
-    AARQ,
-    AcseResult,
-    ActionRequestNormal,
-    ActionResponseNormal,
-    ActionResult,
-    AttributeDescriptor,
-    AuthenticationMechanism,
-    Conformance,
-    DataAccessResult,
-    GetRequestNormal,
-    GetResponseNormal,
-    InitiateRequest,
-    MethodDescriptor,
-    SetRequestNormal,
-    SetResponseNormal,
-    parse_apdu,
-)
+from cosem.apdu import ActionResult, DataAccessResult
 from cosem.axdr import BitString, Data
-from cosem.obis import Obis
-from cosem.server import LogicalDevice, ServerAssociation
+from cosem.server import ServerAssociation
 from emulator import obis_map
-from emulator.cosem_binding import build_logical_device
 from emulator.runtime import VirtualMeter
 from firmware.disconnect_control import ControlState
 from firmware.money import Money
 
-ALL = Conformance.GET | Conformance.SET | Conformance.ACTION
 TOKEN_GATEWAY = (115, obis_map.TOKEN_GATEWAY)
 ACCOUNT = (111, obis_map.ACCOUNT)
 
@@ -47,44 +36,9 @@ def runtime() -> VirtualMeter:
     return meter_mode_runtime(meter_mode_config())
 
 
-def device(runtime: VirtualMeter) -> LogicalDevice:
-    return build_logical_device(runtime, meter_mode_config())
-
-
-def associate(runtime: VirtualMeter, client: int, password: bytes | None) -> ServerAssociation:
-    association = device(runtime).association(client)
-    aarq = AARQ(
-        InitiateRequest(ALL, 0xFFFF),
-        mechanism=AuthenticationMechanism.LLS if password else None,
-        authentication_value=password,
-    )
-    aare = parse_apdu(association.handle(aarq.to_bytes()) or b"")
-    assert isinstance(aare, AARE) and aare.result is AcseResult.ACCEPTED
-    return association
-
-
-def read(association: ServerAssociation, target: tuple[int, Obis], attribute: int) -> object:
-    request = GetRequestNormal(AttributeDescriptor(*target, attribute))
-    response = parse_apdu(association.handle(request.to_bytes()) or b"")
-    assert isinstance(response, GetResponseNormal)
-    return response.result
-
-
-def write(
-    association: ServerAssociation, target: tuple[int, Obis], attribute: int, value: Data
-) -> DataAccessResult:
-    request = SetRequestNormal(AttributeDescriptor(*target, attribute), value)
-    response = parse_apdu(association.handle(request.to_bytes()) or b"")
-    assert isinstance(response, SetResponseNormal)
-    return response.result
-
-
 def enter(association: ServerAssociation, text: str | bytes) -> ActionResult:
     raw = text.encode() if isinstance(text, str) else text
-    request = ActionRequestNormal(MethodDescriptor(*TOKEN_GATEWAY, 1), Data.octet_string(raw))
-    response = parse_apdu(association.handle(request.to_bytes()) or b"")
-    assert isinstance(response, ActionResponseNormal)
-    return response.result
+    return act(association, TOKEN_GATEWAY, 1, Data.octet_string(raw))
 
 
 def relay(runtime: VirtualMeter) -> ControlState:
@@ -105,7 +59,7 @@ def test_meter_mode_serves_the_payment_objects_of_the_obis_map(runtime: VirtualM
 
 
 def test_a_token_entered_by_management_is_credited(runtime: VirtualMeter) -> None:  # rule P6
-    association = associate(runtime, 1, DEFAULT_MANAGEMENT_PASSWORD)
+    association = associate(device(runtime), 1, DEFAULT_MANAGEMENT_PASSWORD)
     text = token(1, "20.00")
     assert enter(association, text) is ActionResult.SUCCESS
     assert balance(runtime) == Money.eur(40)
@@ -135,7 +89,7 @@ def test_a_token_entered_by_management_is_credited(runtime: VirtualMeter) -> Non
 def test_a_refused_token_changes_nothing_and_says_why(
     runtime: VirtualMeter, name: str, text: str, status: int
 ) -> None:  # rule P6
-    association = associate(runtime, 1, DEFAULT_MANAGEMENT_PASSWORD)
+    association = associate(device(runtime), 1, DEFAULT_MANAGEMENT_PASSWORD)
     assert enter(association, token(1, "20.00")) is ActionResult.SUCCESS
     before = balance(runtime)
     assert enter(association, text) is ActionResult.OTHER_REASON, name
@@ -145,7 +99,7 @@ def test_a_refused_token_changes_nothing_and_says_why(
 
 
 def test_readers_may_read_but_not_enter_tokens_or_set_thresholds(runtime: VirtualMeter) -> None:
-    reader = associate(runtime, 17, DEFAULT_READER_PASSWORD)
+    reader = associate(device(runtime), 17, DEFAULT_READER_PASSWORD)
     assert enter(reader, token(1, "20.00")) is ActionResult.READ_WRITE_DENIED
     assert write(reader, ACCOUNT, 16, Data.double_long(800)) is DataAccessResult.READ_WRITE_DENIED
     assert read(reader, ACCOUNT, 16) == Data.double_long(500)
@@ -153,7 +107,7 @@ def test_readers_may_read_but_not_enter_tokens_or_set_thresholds(runtime: Virtua
 
 
 def test_management_sets_the_low_credit_threshold(runtime: VirtualMeter) -> None:  # rule P2
-    association = associate(runtime, 1, DEFAULT_MANAGEMENT_PASSWORD)
+    association = associate(device(runtime), 1, DEFAULT_MANAGEMENT_PASSWORD)
     assert write(association, ACCOUNT, 16, Data.double_long(2500)) is DataAccessResult.SUCCESS
     assert runtime.meter.account_for_release().low_credit_threshold == Money.eur(25)
     status = read(association, ACCOUNT, 4)  # 20 EUR <= 25 EUR: in credit and low credit
@@ -166,7 +120,7 @@ def test_account_credits_and_charges_follow_the_ledger(runtime: VirtualMeter) ->
     clock = runtime.simulated_clock
     assert clock is not None
     clock.advance_to(START + timedelta(hours=26))
-    public = associate(runtime, 16, None)
+    public = associate(device(runtime), 16, None)
     account = runtime.meter.account_for_release()
     cents = account.balance.milli_cents // 1000
     assert read(public, ACCOUNT, 5) == Data.double_long(cents + 1500)  # + emergency credit
@@ -188,7 +142,7 @@ def test_a_cut_meter_is_re_armed_by_a_token_over_cosem() -> None:
     clock.advance_to(START + timedelta(hours=5))  # 7.50 EUR/h: -15 EUR by 14:40
     runtime.meter.advance_to(clock.now())
     assert relay(runtime) is ControlState.DISCONNECTED
-    association = associate(runtime, 1, DEFAULT_MANAGEMENT_PASSWORD)
+    association = associate(device(runtime), 1, DEFAULT_MANAGEMENT_PASSWORD)
     assert read(association, ACCOUNT, 4) == Data.bit_string(BitString(bytes([0x42]), 8))
     assert enter(association, token(1, "30.00")) is ActionResult.SUCCESS
     assert relay(runtime) is ControlState.READY_FOR_RECONNECTION
