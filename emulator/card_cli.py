@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Final
 
 from firmware.errors import FirmwareError
-from firmware.money import ZERO, Money
 from firmware.prepayment.card_image import CardError, CardImage, CardRefusal
 from firmware.rules.credit import validate_top_up
 from firmware.rules.localtime import to_local
+from firmware.rules.money import ZERO, Money
 
 EXIT_OK: Final = 0
 EXIT_REFUSED: Final = 1

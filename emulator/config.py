@@ -15,9 +15,9 @@ from typing import Any
 
 import yaml
 
-from firmware.money import ZERO, Money, MoneyError
 from firmware.rules.credit import CreditError, validate_ean
 from firmware.rules.localtime import BRUSSELS
+from firmware.rules.money import ZERO, Money, MoneyError
 from firmware.rules.tariff import Tariff, TariffCalendar
 from firmware.screens import ITEM_SCREENS
 from firmware.settings import (

@@ -105,12 +105,12 @@ from firmware.disconnect_control import TransitionResult
 from firmware.errors import FirmwareError
 from firmware.logs import ProfileEntry
 from firmware.meter import ElectricityMeter
-from firmware.money import MILLI_CENTS_PER_CENT, ZERO, Money
 from firmware.prepayment.account import MeterSideAccount
 from firmware.prepayment.ledger import ChargeKind, EntryKind, LedgerEntry
 from firmware.prepayment.token import TOKEN_BYTES
 from firmware.rules.credit import DEFAULT_RULES
 from firmware.rules.localtime import BRUSSELS
+from firmware.rules.money import MILLI_CENTS_PER_CENT, ZERO, Money
 from firmware.rules.tariff import Tariff
 from firmware.settings import PrepaymentMode
 

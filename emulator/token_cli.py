@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Final
 
 from emulator.config import ConfigError, load_config
-from firmware.money import Money
 from firmware.prepayment.token import make_token
 from firmware.rules.credit import validate_top_up
+from firmware.rules.money import Money
 
 EXIT_OK: Final = 0
 SEQ_EPOCH: Final = datetime(2024, 1, 1, tzinfo=UTC)

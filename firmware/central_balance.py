@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from firmware.errors import FirmwareError
-from firmware.money import ZERO, Money
+from firmware.rules.money import ZERO, Money
 
 
 @dataclass(frozen=True)

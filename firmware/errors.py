@@ -1,8 +1,8 @@
-"""The firmware's error type."""
+"""The firmware's error types."""
 
+from firmware.rules.errors import FirmwareError
 
-class FirmwareError(Exception):
-    """A request the firmware cannot honour (bad setting, unknown display item...)."""
+__all__ = ["FirmwareError", "StateFileError"]
 
 
 class StateFileError(FirmwareError):

@@ -24,7 +24,6 @@ from firmware.disconnect_control import ControlState, DisconnectControl, Transit
 from firmware.display_cycle import TEST_SCREEN, DisplayCycle
 from firmware.errors import FirmwareError, StateFileError
 from firmware.logs import BoundedLog, EventCode, MeterEvent, ProfileEntry
-from firmware.money import Money
 from firmware.nvm import NonVolatileMemory
 from firmware.prepayment.account import AccountConfig, AccountError, CreditState, MeterSideAccount
 from firmware.prepayment.account_billing import BilledAccount, MemoryJournal
@@ -42,6 +41,7 @@ from firmware.prepayment.token import TokenCheck
 from firmware.registers import MJ_PER_WH, RegisterValues
 from firmware.rules.credit import DEFAULT_RULES
 from firmware.rules.localtime import local_midnight, to_local
+from firmware.rules.money import Money
 from firmware.rules.tariff import Tariff, day_tariff_segments
 from firmware.screens import (
     ALL_SYMBOLS,

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from typing import Protocol
 
 from firmware.central_balance import BalanceUpdate
-from firmware.money import Money
 from firmware.registers import RegisterValues
 from firmware.rules.localtime import to_local
+from firmware.rules.money import Money
 from firmware.rules.tariff import Tariff
 
 # Symbol names on the LCD.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from firmware.money import Money
+from firmware.rules.money import Money
 from firmware.rules.tariff import Tariff, TariffCalendar
 
 FIRMWARE_VERSION = "vmeter-fw 0.1.0"

@@ -15,8 +15,8 @@ from typing import Any
 from firmware.central_balance import BalanceUpdate
 from firmware.disconnect_control import ControlState
 from firmware.logs import EventCode, MeterEvent, ProfileEntry
-from firmware.money import Money
 from firmware.registers import RegisterValues
+from firmware.rules.money import Money
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MILLISECOND = timedelta(milliseconds=1)

@@ -6,7 +6,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from firmware.money import Money
+from firmware.rules.money import Money
 from firmware.screens import format_amount, format_kwh
 
 

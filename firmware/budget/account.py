@@ -33,7 +33,6 @@ from datetime import UTC, datetime
 from typing import Final
 
 from firmware.errors import FirmwareError
-from firmware.money import MJ_PER_WH, ZERO, ChargeAccumulator, Money, MoneyError
 from firmware.prepayment.account_events import (
     Disconnected,
     DisconnectionImminent,
@@ -66,6 +65,7 @@ from firmware.rules.credit import (
     reconnection_allowed,
 )
 from firmware.rules.localtime import next_local_midnight, to_local
+from firmware.rules.money import MJ_PER_WH, ZERO, ChargeAccumulator, Money, MoneyError
 from firmware.rules.non_disconnect import (
     DEFAULT_CALENDAR,
     NonDisconnectCalendar,

@@ -19,8 +19,8 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from firmware.budget.account import BudgetAccount, BudgetState, Triangle
-from firmware.money import MILLI_CENTS_PER_CENT, Money
 from firmware.rules.localtime import to_local
+from firmware.rules.money import MILLI_CENTS_PER_CENT, Money
 from firmware.rules.tariff import Tariff
 from hal.lcd import LcdState
 

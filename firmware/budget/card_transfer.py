@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from firmware.budget.account import BudgetAccount
-from firmware.money import ZERO, Money
 from firmware.prepayment.account_events import NOTHING, Outcome
 from firmware.prepayment.card_image import CardError, CardImage, CardRefusal, read_card
+from firmware.rules.money import ZERO, Money
 from hal.buzzer import Buzzer
 from hal.card_slot import CardSlot
 from hal.lcd import Lcd, LcdState

@@ -33,12 +33,12 @@ from firmware.budget.card_transfer import CardTransfer, TransferTiming
 from firmware.disconnect_control import ControlState
 from firmware.errors import FirmwareError, StateFileError
 from firmware.meter import ElectricityMeter
-from firmware.money import MJ_PER_KWH, ZERO, Money
 from firmware.nvm import NonVolatileMemory
 from firmware.prepayment.account_billing import MemoryJournal
 from firmware.prepayment.account_events import LowCredit, Order, Outcome
 from firmware.prepayment.ledger import Record
 from firmware.rules.credit import DEFAULT_RULES
+from firmware.rules.money import MJ_PER_KWH, ZERO, Money
 from firmware.rules.tariff import Tariff
 from firmware.settings import BudgetSettings, MeterSettings, PrepaymentMode
 from firmware.state import from_ms, to_ms

@@ -18,8 +18,8 @@ from firmware.gas.display import GasDisplay, LeakTestView
 from firmware.gas.leak_test import LeakTest, LeakTestSettings
 from firmware.gas.valve import GasValve
 from firmware.gas.volume import FlowSource, GasMetering
-from firmware.money import Money
 from firmware.rules.credit import DEFAULT_RULES, CreditRules, reconnection_allowed
+from firmware.rules.money import Money
 from hal.buttons import Buttons
 from hal.clock import Clock
 from hal.lcd import Lcd

@@ -37,7 +37,6 @@ from datetime import UTC, datetime
 from typing import Final
 
 from firmware.errors import FirmwareError
-from firmware.money import ZERO, ChargeAccumulator, Money, MoneyError
 from firmware.prepayment.account_events import (
     NOTHING,
     Disconnected,
@@ -73,6 +72,7 @@ from firmware.rules.credit import (
     starting_credit,
 )
 from firmware.rules.localtime import next_local_midnight
+from firmware.rules.money import ZERO, ChargeAccumulator, Money, MoneyError
 from firmware.rules.non_disconnect import (
     DEFAULT_CALENDAR,
     NonDisconnectCalendar,

@@ -11,9 +11,9 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from firmware.money import Money
 from firmware.prepayment.token import TokenCheck
 from firmware.rules.localtime import to_local
+from firmware.rules.money import Money
 
 
 class Order(enum.Enum):

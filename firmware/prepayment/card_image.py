@@ -44,7 +44,7 @@ from construct import (
 )
 
 from firmware.errors import FirmwareError
-from firmware.money import ZERO, Money
+from firmware.rules.money import ZERO, Money
 
 MAGIC: Final = b"VMBC"
 CARD_VERSION: Final = 1

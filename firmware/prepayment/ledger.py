@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from firmware.errors import FirmwareError
-from firmware.money import ZERO, Money
+from firmware.rules.money import ZERO, Money
 
 Record = dict[str, str | int]
 

@@ -26,8 +26,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
 
 from firmware.errors import FirmwareError
-from firmware.money import MILLI_CENTS_PER_CENT, Money
 from firmware.rules.credit import DEFAULT_RULES, CreditRules, top_up_in_range
+from firmware.rules.money import MILLI_CENTS_PER_CENT, Money
 
 TOKEN_VERSION: Final = 1
 MIN_KEY_BYTES: Final = 16

@@ -10,8 +10,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Final
 
-from firmware.errors import FirmwareError
-from firmware.money import ZERO, Money, charge_for_energy, energy_mj
+from firmware.rules.errors import FirmwareError
+from firmware.rules.money import ZERO, Money, charge_for_energy, energy_mj
 
 EAN_DIGITS: Final = 18
 TOP_UP_REFERENCE_DIGITS: Final = 13

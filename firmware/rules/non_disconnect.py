@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 
-from firmware.errors import FirmwareError
 from firmware.rules.credit import MeterKind
+from firmware.rules.errors import FirmwareError
 from firmware.rules.localtime import BRUSSELS, to_local
 
 _DAY: Final = timedelta(days=1)

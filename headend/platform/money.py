@@ -1,13 +1,11 @@
-"""Money on the platform: integer milli-cents, parsed from and formatted to decimal text (M6).
-
-The head-end may not import firmware/money.py, so this is the platform's own tiny version.
-"""
+"""Money on the platform: integer milli-cents (M6), parsed with the rules' ``Money`` and
+formatted in French for the customer's notifications."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Final
 
+from firmware.rules.money import Money, MoneyError
 from headend.platform.errors import PlatformError
 
 MILLI_CENTS_PER_EUR: Final = 100_000
@@ -18,12 +16,9 @@ WH_PER_KWH: Final = 1_000
 def parse_eur(text: str) -> int:
     """Milli-cents from text such as "20", "20.00", "-3.45" or "0.15750" (five decimals max)."""
     try:
-        value = Decimal(text.strip()) * MILLI_CENTS_PER_EUR
-    except InvalidOperation:
-        raise PlatformError(f"not an amount of money: {text!r} (expected e.g. 20.00)") from None
-    if not value.is_finite() or value != value.to_integral_value():
-        raise PlatformError(f"not an amount of money: {text!r} (at most five decimals)")
-    return int(value)
+        return Money.parse(text).milli_cents
+    except MoneyError as error:
+        raise PlatformError(str(error)) from None
 
 
 def format_eur(milli_cents: int, places: int = 2) -> str:

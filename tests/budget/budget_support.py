@@ -8,11 +8,11 @@ from typing import Final
 
 from firmware.budget.account import BudgetAccount, BudgetConfig
 from firmware.budget.card_transfer import CardTransfer
-from firmware.money import MJ_PER_KWH, Money
 from firmware.prepayment.account_events import Outcome
 from firmware.prepayment.card_image import CardImage
 from firmware.prepayment.ledger import Record
 from firmware.rules.localtime import local_to_utc
+from firmware.rules.money import MJ_PER_KWH, Money
 from firmware.rules.tariff import Tariff
 from hal.buzzer import EmulatedBuzzer
 from hal.card_slot import EmulatedCardSlot

@@ -22,7 +22,6 @@ from budget_support import EUR as eur
 
 from firmware.budget.account import BudgetAccount, BudgetError, BudgetState, Triangle
 from firmware.disconnect_control import ControlState, DisconnectControl
-from firmware.money import ZERO
 from firmware.prepayment.account_events import (
     Disconnected,
     DisconnectionImminent,
@@ -32,6 +31,7 @@ from firmware.prepayment.account_events import (
     Outcome,
 )
 from firmware.prepayment.ledger import AdvanceKind, EntryKind
+from firmware.rules.money import ZERO
 from firmware.rules.tariff import Tariff
 
 

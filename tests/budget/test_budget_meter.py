@@ -18,9 +18,9 @@ from firmware.budget.blue_cycle import TRIANGLE
 from firmware.budget.meter import BudgetMeter
 from firmware.disconnect_control import ControlState
 from firmware.logs import EventCode
-from firmware.money import Money
 from firmware.prepayment.card_image import CardImage
 from firmware.rules.localtime import local_to_utc, to_local
+from firmware.rules.money import Money
 from hal.card_slot import EmulatedCardSlot
 
 EUR = Money.parse

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from firmware.budget.card_transfer import TransferState
-from firmware.money import ZERO, Money, charge_for_energy
 from firmware.rules.localtime import next_local_midnight, to_local
+from firmware.rules.money import ZERO, Money, charge_for_energy
 
 WEEKLY = Money.parse("3.50")
 EMERGENCY = Money.parse("12")

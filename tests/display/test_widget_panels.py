@@ -10,7 +10,7 @@ from widget_app import SIZE, WidgetApp
 
 from display.widgets import ConsumptionPlot, EventLogView, Indicators, RegistersPanel
 from firmware.disconnect_control import ControlState
-from firmware.money import Money
+from firmware.rules.money import Money
 from hal.valve import ValvePosition
 
 

@@ -13,7 +13,7 @@ from display.widgets.buttons import BUDGET_BUTTONS, GAS_BUTTONS
 from firmware.budget.blue_cycle import TEST_SCREEN as BUDGET_TEST_SCREEN
 from firmware.disconnect_control import ControlState
 from firmware.gas.display import LEAK_WARNING, VALVE_CLOSED
-from firmware.money import Money
+from firmware.rules.money import Money
 from firmware.screens import RECONNECT_ARROW, SWITCH_OPEN, TEST_FIELDS
 from hal.lcd import LcdState
 from hal.valve import ValvePosition

@@ -17,8 +17,8 @@ from display.text import render_line
 from firmware.central_balance import BalanceUpdate
 from firmware.errors import FirmwareError
 from firmware.logs import EventCode
-from firmware.money import Money
 from firmware.nvm import MAGIC, STATE_FILE, NonVolatileMemory
+from firmware.rules.money import Money
 from firmware.screens import EURO_ARROW, NO_UPDATE_AMOUNT, NO_UPDATE_TIME
 from firmware.settings import DISPLAY_PROFILES, DisplaySettings, MeterSettings, PrepaymentMode
 from hal.frontend import ConstantLoad, PowerReading

@@ -9,7 +9,7 @@ from gas_rig import WINTER_NOON, build_gas_rig
 
 from firmware.central_balance import BalanceUpdate
 from firmware.errors import FirmwareError
-from firmware.money import Money
+from firmware.rules.money import Money
 from hal.flow_models import ConstantFlow
 
 

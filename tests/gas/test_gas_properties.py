@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from firmware.errors import FirmwareError
 from firmware.gas.volume import MS_PER_HOUR, epoch_ms
-from firmware.money import Money
+from firmware.rules.money import Money
 from hal.flow_models import ConstantFlow, FlowSchedule
 
 Action = tuple[str, int]

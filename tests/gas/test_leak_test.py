@@ -13,7 +13,7 @@ from firmware.errors import FirmwareError
 from firmware.gas.display import LEAK_TEST_CODE, LEAK_WARNING, VALVE_CLOSED, VALVE_OPEN
 from firmware.gas.gas_meter import GasSettings
 from firmware.gas.leak_test import LeakTestSettings, LeakTestState
-from firmware.money import Money
+from firmware.rules.money import Money
 from hal.flow_models import ConstantFlow, FlowSchedule
 from hal.valve import ValvePosition
 

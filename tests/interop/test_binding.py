@@ -42,8 +42,8 @@ from emulator.runtime import VirtualMeter
 from firmware.central_balance import BalanceUpdate
 from firmware.disconnect_control import ControlState
 from firmware.logs import EventCode
-from firmware.money import Money
 from firmware.rules.localtime import BRUSSELS
+from firmware.rules.money import Money
 from firmware.settings import MeterSettings, PrepaymentMode
 
 README = Path(__file__).parents[2] / "README.md"

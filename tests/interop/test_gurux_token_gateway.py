@@ -13,7 +13,7 @@ from gurux_session import GuruxSession
 from payment_meter import serve_meter_mode, token
 
 from emulator.runtime import VirtualMeter
-from firmware.money import Money
+from firmware.rules.money import Money
 
 T = TypeVar("T")
 MANAGEMENT_PASSWORD = "00000000"

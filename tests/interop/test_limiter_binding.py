@@ -32,7 +32,7 @@ from emulator.runtime import VirtualMeter
 from emulator.tcp_service import TcpService
 from firmware.disconnect_control import ControlState
 from firmware.logs import EventCode
-from firmware.money import Money
+from firmware.rules.money import Money
 from firmware.screens import LIMITER
 
 LIMITER_OBJECT = (71, obis_map.LIMITER)

@@ -25,7 +25,7 @@ from cosem.server import ServerAssociation
 from emulator import obis_map
 from emulator.runtime import VirtualMeter
 from firmware.disconnect_control import ControlState
-from firmware.money import Money
+from firmware.rules.money import Money
 
 TOKEN_GATEWAY = (115, obis_map.TOKEN_GATEWAY)
 ACCOUNT = (111, obis_map.ACCOUNT)

@@ -26,8 +26,8 @@ from cosem.obis import Obis
 from cosem.server import LogicalDevice, ServerAssociation
 from emulator import obis_map
 from emulator.runtime import VirtualMeter
-from firmware.money import Money
 from firmware.prepayment.ledger import ChargeKind, EntryKind
+from firmware.rules.money import Money
 
 ACCOUNT = (111, obis_map.ACCOUNT)
 TOKEN_CREDIT = (112, obis_map.TOKEN_CREDIT)

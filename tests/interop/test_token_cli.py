@@ -12,7 +12,7 @@ from payment_meter import CONFIG_TEXT, SERIAL, TOKEN_KEY, serve_meter_mode
 
 from emulator.cli import main
 from emulator.runtime import VirtualMeter
-from firmware.money import Money
+from firmware.rules.money import Money
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from meter_side_rig import build_rig
 from test_account_support import CONFIG, EUR, Journal, commissioned, kwh, local
 
-from firmware.money import ZERO, Money
 from firmware.prepayment.account import AccountError, MeterSideAccount
 from firmware.prepayment.account_events import Order
 from firmware.prepayment.ledger import ChargeKind, EntryKind, LedgerTotals
+from firmware.rules.money import ZERO, Money
 from firmware.rules.tariff import Tariff
 
 MONDAY = date(2026, 3, 2)

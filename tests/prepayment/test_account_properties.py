@@ -10,12 +10,12 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from test_account_support import CONFIG, KEY, SERIAL, Journal, commissioned, local, spend_to
 
-from firmware.money import MJ_PER_KWH, Money
 from firmware.prepayment.account import CreditState, MeterSideAccount
 from firmware.prepayment.account_events import Order, Outcome
 from firmware.prepayment.ledger import ChargeKind
 from firmware.prepayment.token import make_token
 from firmware.rules.credit import DEFAULT_RULES
+from firmware.rules.money import MJ_PER_KWH, Money
 from firmware.rules.non_disconnect import in_non_disconnect_period
 from firmware.rules.tariff import Tariff
 

@@ -19,7 +19,6 @@ from test_account_support import (
     token,
 )
 
-from firmware.money import MJ_PER_WH, ZERO, Money
 from firmware.prepayment.account import (
     AccountConfig,
     AccountError,
@@ -36,6 +35,7 @@ from firmware.prepayment.account_events import (
 )
 from firmware.prepayment.ledger import EntryKind
 from firmware.prepayment.token import TokenStatus, make_token
+from firmware.rules.money import MJ_PER_WH, ZERO, Money
 from firmware.rules.tariff import Tariff
 
 TUESDAY = date(2026, 11, 24)

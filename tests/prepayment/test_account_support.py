@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Final
 
-from firmware.money import MJ_PER_KWH, ZERO, Money
 from firmware.prepayment.account import AccountConfig, MeterSideAccount
 from firmware.prepayment.account_events import Outcome
 from firmware.prepayment.ledger import Record
 from firmware.prepayment.token import make_token
 from firmware.rules.localtime import local_to_utc
+from firmware.rules.money import MJ_PER_KWH, ZERO, Money
 from firmware.rules.tariff import Tariff
 
 KEY: Final = bytes(range(16))

@@ -7,7 +7,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from firmware.money import ZERO, Money
 from firmware.prepayment.card_image import (
     IMAGE_BYTES,
     CardError,
@@ -16,6 +15,7 @@ from firmware.prepayment.card_image import (
     MeterData,
     read_card,
 )
+from firmware.rules.money import ZERO, Money
 
 METER = "1SAG1100000123"
 EUR = Money.parse

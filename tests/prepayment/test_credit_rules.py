@@ -4,7 +4,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from firmware.money import Money
 from firmware.rules.credit import (
     CreditError,
     CreditRules,
@@ -24,6 +23,7 @@ from firmware.rules.credit import (
     validate_ean,
     validate_top_up,
 )
+from firmware.rules.money import Money
 
 EUR = Money.parse
 ELECTRICITY_EAN = "541448820000012346"  # 18 digits, GS1 check digit 6

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from firmware.money import ZERO, Money
 from firmware.prepayment.ledger import (
     AdvanceKind,
     ChargeKind,
@@ -18,6 +17,7 @@ from firmware.prepayment.ledger import (
     LedgerError,
 )
 from firmware.rules.credit import daily_repayment, starting_credit
+from firmware.rules.money import ZERO, Money
 
 EUR = Money.parse
 T0 = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)

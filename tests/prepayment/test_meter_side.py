@@ -12,12 +12,12 @@ from meter_side_rig import FRIDAY, MONDAY, OFF_PEAK, PEAK, SETTINGS, Rig, build_
 from firmware.disconnect_control import ControlState
 from firmware.errors import FirmwareError, StateFileError
 from firmware.logs import EventCode
-from firmware.money import MJ_PER_KWH, Money
 from firmware.nvm import LEDGER_FILE, STATE_FILE
 from firmware.prepayment.account import CreditState
 from firmware.prepayment.account_events import DisconnectionImminent, TopUpReceived
 from firmware.prepayment.ledger import EntryKind
 from firmware.prepayment.token import TokenStatus
+from firmware.rules.money import MJ_PER_KWH, Money
 from firmware.screens import EURO_ARROW, ITEM_SCREENS
 from firmware.settings import MeterSettings
 from hal.frontend import ConstantLoad, PowerReading

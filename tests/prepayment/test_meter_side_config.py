@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from emulator.config import ConfigError, parse_config
-from firmware.money import Money
+from firmware.rules.money import Money
 from firmware.rules.tariff import Tariff
 from firmware.settings import PrepaymentMode
 

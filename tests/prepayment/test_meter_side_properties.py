@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from meter_side_rig import MONDAY, OFF_PEAK, PEAK, build_rig, local, token
 
-from firmware.money import MJ_PER_KWH, ZERO, Money
+from firmware.rules.money import MJ_PER_KWH, ZERO, Money
 
 STEP = st.tuples(
     st.integers(min_value=1, max_value=36 * 60),  # minutes run

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from firmware.money import (
+from firmware.rules.money import (
     MJ_PER_KWH,
     ChargeAccumulator,
     Money,

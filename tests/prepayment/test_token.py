@@ -4,7 +4,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from firmware.money import Money
 from firmware.prepayment.token import (
     MAX_SEQ,
     TOKEN_BYTES,
@@ -13,6 +12,7 @@ from firmware.prepayment.token import (
     make_token,
     verify_token,
 )
+from firmware.rules.money import Money
 
 KEY = bytes(range(16))
 SERIAL = "1SAG1100000123"

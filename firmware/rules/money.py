@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from firmware.errors import FirmwareError
+from firmware.rules.errors import FirmwareError
 
 MILLI_CENTS_PER_EUR: Final = 100_000
 MILLI_CENTS_PER_CENT: Final = 1_000
