@@ -28,17 +28,17 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Final
 
 from firmware.errors import FirmwareError
 from firmware.prepayment.account_events import (
+    Changes,
     Disconnected,
     DisconnectionImminent,
     EmergencyCreditStarted,
     LowCredit,
-    Notice,
     Order,
     Outcome,
     TopUpReceived,
@@ -54,6 +54,7 @@ from firmware.prepayment.ledger import (
     LedgerTotals,
     Record,
 )
+from firmware.prepayment.saved_state import StateReader
 from firmware.rules.credit import (
     DEFAULT_RULES,
     CreditRules,
@@ -83,6 +84,9 @@ Persist = Callable[[Record], None]
 
 class BudgetError(FirmwareError):
     """An input the budget account refuses."""
+
+
+_SAVED = StateReader(BudgetError, "the budget account state")
 
 
 class BudgetState(enum.Enum):
@@ -141,15 +145,6 @@ class BudgetConfig:
         return self.day_price
 
 
-@dataclass(slots=True)
-class _Changes:
-    orders: list[Order] = field(default_factory=list)
-    notices: list[Notice] = field(default_factory=list)
-
-    def outcome(self) -> Outcome:
-        return Outcome(tuple(self.orders), tuple(self.notices))
-
-
 class BudgetAccount:
     """The balance a budget meter keeps itself (B1); open one with `install`."""
 
@@ -158,7 +153,7 @@ class BudgetAccount:
         self._persist = persist
         self._ledger = Ledger()
         self._state = BudgetState.IN_CREDIT
-        self._clock = _utc(at)
+        self._clock = _SAVED.utc(at)
         self._next_week = _next_local_monday(self._clock)
         self._accumulator = ChargeAccumulator()
         self._emergency_armed = True
@@ -178,7 +173,7 @@ class BudgetAccount:
             account._book(
                 account._ledger.draft_advance(account._clock, AdvanceKind.RESERVE, reserve)
             )
-        changes = _Changes()
+        changes = Changes()
         account._settle(account._clock, changes)
         return account, changes.outcome()
 
@@ -213,18 +208,20 @@ class BudgetAccount:
         try:
             if saved["version"] != STATE_VERSION:
                 raise BudgetError(f"unknown budget account state version {saved['version']!r}")
-            account = cls(config, persist, datetime.fromisoformat(_text(saved["clock"])))
+            account = cls(config, persist, datetime.fromisoformat(_SAVED.text(saved["clock"])))
             account._state = BudgetState(saved["state"])
-            account._next_week = datetime.fromisoformat(_text(saved["next_week"]))
-            account._accumulator = ChargeAccumulator(_integer(saved["charge_remainder"]))
+            account._next_week = datetime.fromisoformat(_SAVED.text(saved["next_week"]))
+            account._accumulator = ChargeAccumulator(_SAVED.integer(saved["charge_remainder"]))
             armed = saved["emergency_armed"]
             if not isinstance(armed, bool):
                 raise BudgetError(f"emergency_armed must be true or false, got {armed!r}")
             account._emergency_armed = armed
             account._energy_wh = _per_tariff(saved["energy_wh"])
             account._energy_mj_left = _per_tariff(saved["energy_mj_left"])
-            account._revoked = {_integer(card_id) for card_id in _items(saved["revoked_cards"])}
-            items = _items(saved["ledger"])
+            account._revoked = {
+                _SAVED.integer(card_id) for card_id in _SAVED.items(saved["revoked_cards"])
+            }
+            items = _SAVED.items(saved["ledger"])
             records = [record for record in items if isinstance(record, Mapping)]
             if len(records) != len(items):
                 raise BudgetError("the ledger must be a list of records")
@@ -242,7 +239,7 @@ class BudgetAccount:
         """Energy imported in one tariff register, charged at that register's price."""
         if energy_mj < 0:
             raise BudgetError(f"consumed energy cannot be negative ({energy_mj} mJ)")
-        changes = _Changes()
+        changes = Changes()
         self._catch_up(at)
         wh, self._energy_mj_left[tariff] = divmod(
             self._energy_mj_left[tariff] + energy_mj, MJ_PER_WH
@@ -256,7 +253,7 @@ class BudgetAccount:
 
     def press_red(self, at: datetime) -> Outcome:
         """B5, M3: the red button grants the 12 EUR emergency credit when low and armed."""
-        changes = _Changes()
+        changes = Changes()
         self._catch_up(at)
         low = is_low_credit(self.balance, self._config.rules)
         if self._emergency_armed and low:
@@ -276,7 +273,7 @@ class BudgetAccount:
         amount = card.credit_to_load
         if amount > ZERO and last is not None and card.transaction_counter <= last:
             raise BudgetError(f"card transaction {card.transaction_counter} already loaded")
-        changes = _Changes()
+        changes = Changes()
         self._catch_up(at)
         if amount > ZERO:
             reference = f"{CARD_REFERENCE}{card.card_id}:{card.transaction_counter}"
@@ -300,7 +297,7 @@ class BudgetAccount:
 
     def advance_to(self, at: datetime) -> Outcome:
         """The clock: weekly fixed charges (B10), the end of a non-disconnect period (B7)."""
-        changes = _Changes()
+        changes = Changes()
         self._catch_up(at)
         self._settle(at, changes)
         return changes.outcome()
@@ -386,7 +383,7 @@ class BudgetAccount:
     def meter_data(self, at: datetime) -> MeterData:
         """B4: what the meter writes back on the card."""
         return MeterData(
-            written_at=_utc(at).replace(microsecond=0),
+            written_at=_SAVED.utc(at).replace(microsecond=0),
             balance=self.balance,
             debt=max(ZERO, -self.balance),
             total_loaded=self.total_loaded,
@@ -412,7 +409,7 @@ class BudgetAccount:
             return BudgetState.LOW_CREDIT
         return BudgetState.IN_CREDIT
 
-    def _enter(self, target: BudgetState, now: datetime, changes: _Changes) -> None:
+    def _enter(self, target: BudgetState, now: datetime, changes: Changes) -> None:
         before, at, limiter = self._state, self._clock, self._config.power_limiter
         self._state = target
         if before is BudgetState.DISCONNECTED:
@@ -427,7 +424,7 @@ class BudgetAccount:
             changes.orders.append(Order.LIMIT_POWER if limiter else Order.DISCONNECT)
             changes.notices.append(Disconnected(at, self.balance, limited=limiter))
 
-    def _settle(self, now: datetime, changes: _Changes) -> None:
+    def _settle(self, now: datetime, changes: Changes) -> None:
         if not self._emergency_armed and emergency_credit_available_again(
             self.emergency_owed, self.balance, self._config.rules
         ):
@@ -440,7 +437,7 @@ class BudgetAccount:
 
     def _catch_up(self, at: datetime) -> None:
         """Move the books' clock forward, booking the fixed charges of each week begun (B10)."""
-        self._clock = max(self._clock, _utc(at))
+        self._clock = max(self._clock, _SAVED.utc(at))
         while self._next_week <= self._clock:
             fixed = self._config.weekly_fixed_charge
             if fixed > ZERO:
@@ -460,32 +457,8 @@ class BudgetAccount:
             self._last_counters[int(card_id)] = int(counter)
 
 
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise BudgetError(f"a timezone-aware datetime is required, got {moment!r}")
-    return moment.astimezone(UTC)
-
-
-def _text(value: object) -> str:
-    if not isinstance(value, str):
-        raise BudgetError(f"expected text in the budget account state, got {value!r}")
-    return value
-
-
-def _integer(value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise BudgetError(f"expected an integer in the budget account state, got {value!r}")
-    return value
-
-
-def _items(value: object) -> list[object]:
-    if not isinstance(value, list):
-        raise BudgetError(f"expected a list in the budget account state, got {value!r}")
-    return value
-
-
 def _per_tariff(value: object) -> dict[Tariff, int]:
-    values = [_integer(item) for item in _items(value)]
+    values = [_SAVED.integer(item) for item in _SAVED.items(value)]
     if len(values) != len(Tariff) or min(values) < 0:
         raise BudgetError(f"expected {len(Tariff)} non-negative counts, got {value!r}")
     return dict(zip(Tariff, values, strict=True))

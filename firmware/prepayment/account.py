@@ -32,18 +32,18 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Final
 
 from firmware.errors import FirmwareError
 from firmware.prepayment.account_events import (
     NOTHING,
+    Changes,
     Disconnected,
     DisconnectionImminent,
     EmergencyCreditStarted,
     LowCredit,
-    Notice,
     Order,
     Outcome,
     TopUpReceived,
@@ -58,7 +58,8 @@ from firmware.prepayment.ledger import (
     LedgerTotals,
     Record,
 )
-from firmware.prepayment.token import TokenCheck, verify_token
+from firmware.prepayment.saved_state import StateReader
+from firmware.prepayment.token import verify_token
 from firmware.rules.credit import (
     DEFAULT_RULES,
     CreditRules,
@@ -92,6 +93,9 @@ Persist = Callable[[Record], None]
 
 class AccountError(FirmwareError):
     """An input or a saved state the prepayment account refuses."""
+
+
+_SAVED = StateReader(AccountError, "the account state")
 
 
 class CreditState(enum.Enum):
@@ -154,17 +158,6 @@ class LastTopUp:
     token_seq: int
 
 
-@dataclass(slots=True)
-class _Changes:
-    """Orders and notices gathered while one input is handled."""
-
-    orders: list[Order] = field(default_factory=list)
-    notices: list[Notice] = field(default_factory=list)
-
-    def outcome(self, token: TokenCheck | None = None) -> Outcome:
-        return Outcome(tuple(self.orders), tuple(self.notices), token)
-
-
 class MeterSideAccount:
     """The prepayment balance kept by the firmware itself (M5 meter-side mode)."""
 
@@ -186,8 +179,8 @@ class MeterSideAccount:
         self._persist = persist
         self._ledger = ledger
         self._state = state
-        self._clock = _utc(clock)
-        self._next_day = _utc(next_day)
+        self._clock = _SAVED.utc(clock)
+        self._next_day = _SAVED.utc(next_day)
         self._rules = replace(config.rules, low_credit_threshold=low_credit_threshold)
         self._accumulator = ChargeAccumulator(charge_remainder)
         self._last_token_seq = last_token_seq
@@ -206,7 +199,7 @@ class MeterSideAccount:
         """
         if carried_balance < ZERO:
             raise AccountError(f"a carried balance cannot be negative, got {carried_balance}")
-        at = _utc(at)
+        at = _SAVED.utc(at)
         account = cls(
             config,
             persist,
@@ -221,7 +214,7 @@ class MeterSideAccount:
         advance = starting_credit(carried_balance, config.rules)
         if advance > ZERO:
             account._book(account._ledger.draft_advance(at, AdvanceKind.STARTING_CREDIT, advance))
-        changes = _Changes()
+        changes = Changes()
         account._settle(at, changes)
         return account, changes.outcome()
 
@@ -263,8 +256,8 @@ class MeterSideAccount:
             if token_seq is not None:
                 seqs.append(token_seq)
             token_seq = max(seqs, default=None)
-            clock = _utc(datetime.fromisoformat(_text(saved["clock"])))
-            next_day = _utc(datetime.fromisoformat(_text(saved["next_day"])))
+            clock = _SAVED.utc(datetime.fromisoformat(_SAVED.text(saved["clock"])))
+            next_day = _SAVED.utc(datetime.fromisoformat(_SAVED.text(saved["next_day"])))
             if ledger.entries:  # nor may the snapshot lag the journal's clock or its last day
                 clock = max(clock, ledger.entries[-1].at)
                 days = [entry.at for entry in ledger.entries if _is_daily(entry)]
@@ -277,8 +270,8 @@ class MeterSideAccount:
                 state=CreditState(saved["state"]),
                 clock=clock,
                 next_day=next_day,
-                low_credit_threshold=Money(_integer(saved["low_credit_threshold_mc"])),
-                charge_remainder=_integer(saved["charge_remainder"]),
+                low_credit_threshold=Money(_SAVED.integer(saved["low_credit_threshold_mc"])),
+                charge_remainder=_SAVED.integer(saved["charge_remainder"]),
                 last_token_seq=token_seq,
             )
             account._prices_activated_at = _moment(saved.get("prices_activated_at"))
@@ -295,7 +288,7 @@ class MeterSideAccount:
             raise AccountError(f"consumed energy cannot be negative ({energy_mj} mJ)")
         if self._closed_at is not None:
             return NOTHING  # a closed account charges nothing: that energy is never billed
-        changes = _Changes()
+        changes = Changes()
         self._catch_up(at)
         owed = self._accumulator.charge(energy_mj, self._config.prices[tariff])
         if owed > ZERO:
@@ -315,7 +308,7 @@ class MeterSideAccount:
         if not check.accepted:
             return replace(NOTHING, token=check)
         assert check.amount is not None and check.seq is not None  # set on every ACCEPTED
-        changes = _Changes()
+        changes = Changes()
         self._catch_up(at)
         reference = f"{TOKEN_REFERENCE}{check.seq}"
         self._book(self._ledger.draft_top_up(self._clock, check.amount, reference))
@@ -328,7 +321,7 @@ class MeterSideAccount:
         """P2: the customer or an agent moves the low-credit threshold."""
         if threshold < ZERO:
             raise AccountError(f"the low-credit threshold cannot be negative, got {threshold}")
-        changes = _Changes()
+        changes = Changes()
         self._catch_up(at)
         self._rules = replace(self._rules, low_credit_threshold=threshold)
         self._settle(at, changes)
@@ -340,7 +333,7 @@ class MeterSideAccount:
         if amount == ZERO:
             raise AccountError("an adjustment of 0.00 EUR changes nothing")
         self._refuse_if_closed("adjusted")
-        changes = _Changes()
+        changes = Changes()
         self._catch_up(at)
         if amount > ZERO:
             entry = self._ledger.draft_top_up(self._clock, amount, ADJUSTMENT_REFERENCE)
@@ -353,7 +346,7 @@ class MeterSideAccount:
     def activate_prices(self, at: datetime, prices: Mapping[Tariff, Money]) -> Outcome:
         """New prices per kWh from `at` on; the caller charges the energy before `at` first."""
         config = replace(self._config, prices=dict(prices))  # AccountConfig validates them
-        changes = _Changes()
+        changes = Changes()
         self._catch_up(at)
         self._config = config
         self._prices_activated_at = self._clock
@@ -376,7 +369,7 @@ class MeterSideAccount:
         opens with the P1 starting credit (M6: every step is an entry)."""
         if self._closed_at is None:
             raise AccountError("only a closed account can be reset: close it first")
-        self._clock = max(self._clock, _utc(at))
+        self._clock = max(self._clock, _SAVED.utc(at))
         repaid = self._ledger.draft_repayment(
             self._clock, AdvanceKind.STARTING_CREDIT, self.starting_credit_owed
         )
@@ -390,13 +383,13 @@ class MeterSideAccount:
         self._book(self._ledger.draft_advance(self._clock, AdvanceKind.STARTING_CREDIT, advance))
         self._closed_at = None
         self._next_day = next_local_midnight(self._clock)
-        changes = _Changes()
+        changes = Changes()
         self._settle(at, changes)
         return changes.outcome()
 
     def advance_to(self, at: datetime) -> Outcome:
         """The clock: book the days passed (P1, standing charge), cut if a pending cut may (P4)."""
-        changes = _Changes()
+        changes = Changes()
         self._catch_up(at)
         self._settle(at, changes)
         return changes.outcome()
@@ -522,7 +515,7 @@ class MeterSideAccount:
             return CreditState.LOW_CREDIT  # P2
         return CreditState.IN_CREDIT
 
-    def _enter(self, target: CreditState, now: datetime, changes: _Changes) -> None:
+    def _enter(self, target: CreditState, now: datetime, changes: Changes) -> None:
         """Move to `target`, emitting the orders and notices of each step passed on the way."""
         before, at = self._state, self._clock
         self._state = target
@@ -544,7 +537,7 @@ class MeterSideAccount:
             changes.orders.append(Order.LIMIT_POWER if limiter else Order.DISCONNECT)  # P4, M2 b
             changes.notices.append(Disconnected(at, self.balance, limited=limiter))
 
-    def _settle(self, now: datetime, changes: _Changes) -> None:
+    def _settle(self, now: datetime, changes: Changes) -> None:
         if self._closed_at is not None:
             return  # a closed account gives no orders
         target = self._target_state(now)
@@ -555,7 +548,7 @@ class MeterSideAccount:
 
     def _catch_up(self, at: datetime) -> None:
         """Move the books' clock forward to `at`, booking each local midnight passed (P1)."""
-        self._clock = max(self._clock, _utc(at))
+        self._clock = max(self._clock, _SAVED.utc(at))
         while self._next_day <= self._clock:
             if not self._daily_bookings_due():
                 self._next_day = next_local_midnight(self._clock)
@@ -589,12 +582,6 @@ class MeterSideAccount:
         self._ledger.commit(entry)
 
 
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise AccountError(f"a timezone-aware datetime is required, got {moment!r}")
-    return moment.astimezone(UTC)
-
-
 def _token_seq(entry: LedgerEntry) -> int | None:
     """The sequence number of the token a ledger entry credited, if it is a token top-up."""
     if entry.kind is EntryKind.TOP_UP and entry.reference.startswith(TOKEN_REFERENCE):
@@ -615,7 +602,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 def _moment(saved: object) -> datetime | None:
     """What `_iso` wrote (absent from a snapshot older than the field: None)."""
-    return None if saved is None else _utc(datetime.fromisoformat(_text(saved)))
+    return None if saved is None else _SAVED.utc(datetime.fromisoformat(_SAVED.text(saved)))
 
 
 def _with_saved_prices(config: AccountConfig, saved: object) -> AccountConfig:
@@ -625,16 +612,6 @@ def _with_saved_prices(config: AccountConfig, saved: object) -> AccountConfig:
         return config
     if not isinstance(saved, Mapping):
         raise AccountError(f"expected prices in the account state, got {saved!r}")
-    return replace(config, prices={Tariff[name]: Money(_integer(mc)) for name, mc in saved.items()})
-
-
-def _text(value: object) -> str:
-    if not isinstance(value, str):
-        raise AccountError(f"expected text in the account state, got {value!r}")
-    return value
-
-
-def _integer(value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise AccountError(f"expected an integer in the account state, got {value!r}")
-    return value
+    return replace(
+        config, prices={Tariff[name]: Money(_SAVED.integer(mc)) for name, mc in saved.items()}
+    )

@@ -8,7 +8,7 @@ carries out (M2: `DISCONNECT` is the Disconnect control's remote_disconnect, tra
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from firmware.prepayment.token import TokenCheck
@@ -85,3 +85,14 @@ class Outcome:
 
 
 NOTHING = Outcome()
+
+
+@dataclass(slots=True)
+class Changes:
+    """Orders and notices gathered while an account handles one input."""
+
+    orders: list[Order] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+
+    def outcome(self, token: TokenCheck | None = None) -> Outcome:
+        return Outcome(tuple(self.orders), tuple(self.notices), token)
