@@ -17,7 +17,7 @@ import yaml
 
 from firmware.rules.credit import CreditError, validate_ean
 from firmware.rules.localtime import BRUSSELS
-from firmware.rules.money import ZERO, Money, MoneyError
+from firmware.rules.money import MILLI_CENTS_PER_CENT, ZERO, Money, MoneyError
 from firmware.rules.tariff import Tariff, TariffCalendar
 from firmware.screens import ITEM_SCREENS
 from firmware.settings import (
@@ -36,6 +36,7 @@ PREPAYMENT_MODES = tuple(mode.value for mode in PrepaymentMode)
 PRICE_KEYS = {"peak": Tariff.PEAK, "offpeak": Tariff.OFF_PEAK}
 PRICE_STEP_MC = 10  # 0.0001 EUR
 MAX_PRICE = Money(32_767 * PRICE_STEP_MC)  # a COSEM long of 0.0001 EUR
+MAX_WEEKLY_CHARGE = Money(32_767 * MILLI_CENTS_PER_CENT)  # a COSEM long of cents
 DURATION = re.compile(r"^\+(\d+)([smhdw])$")
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -168,6 +169,7 @@ prepayment:
   low_credit_threshold: "5.00"     # EUR (rule P2); a notice when the balance reaches it
   power_limiter: false             # true: limit the power instead of cutting (rule P4)
   power_limit_w: 2300              # the limit; above it the relay opens until the button
+  weekly_fixed_charge: "0.00"      # EUR taken each Monday 00:00 (rule B10); 0 = none
 
 disconnect_control:
   control_mode: 3                  # 0..6 (COSEM class 70); 3 = rule M1
@@ -473,6 +475,16 @@ class _Reader:
                     )
             return {PRICE_KEYS[key]: price for key, price in given.items()}
 
+        def weekly_fixed_charge(charge_node: yaml.Node) -> Money:
+            charge = self.money(charge_node)
+            if charge.milli_cents % MILLI_CENTS_PER_CENT or charge > MAX_WEEKLY_CHARGE:
+                raise self.error(
+                    charge_node,
+                    f"prepayment.weekly_fixed_charge: at most {MAX_WEEKLY_CHARGE.format(2)} EUR "
+                    f"in whole cents (the COSEM Charge), got {charge.format(5)}",
+                )
+            return charge
+
         return self.section(
             node,
             "prepayment",
@@ -482,6 +494,7 @@ class _Reader:
                 "low_credit_threshold": self.money,
                 "power_limiter": self.boolean,
                 "power_limit_w": lambda n: self.integer(n, 100, 100_000),
+                "weekly_fixed_charge": weekly_fixed_charge,
             },
         )
 

@@ -25,7 +25,8 @@ Every object of ``emulator.obis_map.OBIS_MAP`` is built here from the firmware:
   ``meter.set_power_limit``; what the firmware has no notion of (emergency profiles, the
   script table) is served as constants (``cosem.classes.limiter``).
 - meter-side prepayment (rule M5 ``meter`` mode only, ``obis_map.PAYMENT_MAP``): Account,
-  token and emergency Credit, energy and starting-credit Charge, read from
+  token, emergency and starting Credit, energy, starting-credit repayment and weekly fixed
+  Charge, read from
   ``meter.account_for_release()`` (a read charges the energy counted so far), money in whole
   cents (rounded down); the management client writes the low-credit threshold, enters
   tokens through the Token gateway (``meter.enter_token``) and calls the payment methods:
@@ -34,7 +35,8 @@ Every object of ``emulator.obis_map.OBIS_MAP`` is built here from the firmware:
   (``meter.adjust_credit``), emergency Credit invoke_credit (P3 takes it over by itself: only
   confirmed), energy Charge update_unit_charge / activate_passive_unit_charge (the passive table
   is held by the Charge until ``meter.activate_prices``) and collect (a slice). What a rule
-  fixes (the emergency credit, the P1 repayment and what is owed on it) refuses its methods
+  or the configuration fixes (the emergency credit, the P1 starting credit, its repayment and
+  what is owed on it, the B10 weekly fixed charge) refuses its methods
   with other-reason; ``obis_map.PAYMENT_MAP`` says what each attribute and method means.
 Clients: 16 public, 17 reader and 1 management with the LLS passwords of the configuration.
 """
@@ -118,6 +120,7 @@ SERVER_SAP = 1
 RELAY_REFUSAL = ActionResult.TEMPORARY_FAILURE
 QUARTER_HOUR_S = 15 * 60
 DAY_S = 24 * 3600
+WEEK_S = 7 * DAY_S
 CENTS_SCALER = -2
 NO_UPDATE_TIME = CosemDateTime(None, None, None, None, None, None, None, None, None, None)
 
@@ -416,15 +419,31 @@ EMERGENCY_CREDIT_SETUP = CreditSetup(  # visual, paid back; no confirmation: P3 
     limit=-_cents(DEFAULT_RULES.smart_emergency_credit),  # the -15 EUR floor of the balance (P4)
     available_threshold=0,  # it takes over below 0 (P3)
 )
+STARTING_CREDIT_SETUP = CreditSetup(  # P1: a reserved credit lent once, visual, paid back
+    CreditType.RESERVED,
+    3,
+    "10100",
+    preset_amount=_cents(DEFAULT_RULES.starting_credit),
+    limit=0,
+    available_threshold=0,
+)
+CREDITS = (
+    obis_map.TOKEN_CREDIT,
+    obis_map.EMERGENCY_CREDIT_CREDIT,
+    obis_map.STARTING_CREDIT_CREDIT,
+)
+CHARGES = (obis_map.ENERGY_CHARGE, obis_map.STARTING_CREDIT_CHARGE, obis_map.WEEKLY_CHARGE)
 ACCOUNT_SETUP = AccountSetup(
     currency=CURRENCY,
     clearance_threshold=_cents(DEFAULT_RULES.reconnection_threshold),  # P8
-    credits=(obis_map.TOKEN_CREDIT, obis_map.EMERGENCY_CREDIT_CREDIT),
-    charges=(obis_map.ENERGY_CHARGE, obis_map.STARTING_CREDIT_CHARGE),
-    credit_charges=tuple(
+    credits=CREDITS,
+    charges=CHARGES,
+    credit_charges=tuple(  # one balance pays every charge, but an advance never repays itself
         CreditChargeLink(credit_obis, charge_obis, COLLECT_ALWAYS)
-        for credit_obis in (obis_map.TOKEN_CREDIT, obis_map.EMERGENCY_CREDIT_CREDIT)
-        for charge_obis in (obis_map.ENERGY_CHARGE, obis_map.STARTING_CREDIT_CHARGE)
+        for credit_obis in CREDITS
+        for charge_obis in CHARGES
+        if (credit_obis, charge_obis)
+        != (obis_map.STARTING_CREDIT_CREDIT, obis_map.STARTING_CREDIT_CHARGE)
     ),
     token_proportions=((obis_map.TOKEN_CREDIT, 100),),  # a token credits the token credit only
     next_credit_available_threshold=0,  # the emergency credit below 0 (P3)
@@ -573,6 +592,42 @@ class _EmergencyCredit:
         )
 
 
+class _StartingCredit:
+    """P1: the 20 EUR advance; its amount is what is still owed on it, which only the daily
+    repayment (or a reset) moves, so its methods are refused."""
+
+    def __init__(self, account: _MeterAccount) -> None:
+        self._account = account
+
+    def amount(self) -> int:
+        return _cents(self._account.now.starting_credit_owed)
+
+    def status(self) -> int:
+        owed = self._account.now.starting_credit_owed
+        return CreditStatus.IN_USE if owed > ZERO else CreditStatus.EXHAUSTED
+
+    def warning_threshold(self) -> int:
+        return 0
+
+    def update_amount(self, amount: int) -> None:
+        self._fixed()
+
+    def set_amount(self, amount: int) -> None:
+        self._fixed()
+
+    def invoke(self) -> None:
+        raise ActionRefused(
+            ActionResult.OTHER_REASON, "the starting credit is lent at commissioning (P1)"
+        )
+
+    @staticmethod
+    def _fixed() -> None:
+        raise ActionRefused(
+            ActionResult.OTHER_REASON,
+            "what is owed on the starting credit is the ledger's (P1): adjust the token credit",
+        )
+
+
 class _LedgerCharge:
     """What a Charge reads from the ledger entries that `matches` picks; `collect` charges
     what is due up to now (a slice)."""
@@ -624,27 +679,41 @@ class _EnergyCharge(_LedgerCharge):
         raise ActionRefused(ActionResult.OTHER_REASON, "energy has no amount remaining")
 
 
-REPAYMENT = UnitCharge(
-    0, CENTS_SCALER, (8, obis_map.CLOCK, 2), ((b"day", _cents(DEFAULT_RULES.daily_repayment)),)
-)
+def _per_period(unit: bytes, amount: Money) -> UnitCharge:
+    """A time-based unit charge: `amount` (in cents) per `unit` of the clock."""
+    return UnitCharge(0, CENTS_SCALER, (8, obis_map.CLOCK, 2), ((unit, _cents(amount)),))
 
 
-class _RepaymentCharge(_LedgerCharge):
-    """P1: the starting credit repaid 1 EUR a day; the rule fixes both the rate and what is
-    owed (an operator corrects the balance through the token Credit instead)."""
+REPAYMENT = _per_period(b"day", DEFAULT_RULES.daily_repayment)
+
+
+class _FixedRateCharge(_LedgerCharge):
+    """A time-based charge whose rate the meter's rules or configuration fix: the unit charge
+    methods accept that same rate only, and the amount remaining is not the operator's."""
+
+    def __init__(
+        self,
+        account: _MeterAccount,
+        matches: Callable[[LedgerEntry], bool],
+        rate: UnitCharge,
+        why: str,
+    ) -> None:
+        super().__init__(account, matches)
+        self._rate = rate
+        self._why = why
 
     def total_amount_remaining(self) -> int:
-        return _cents(self._account.now.starting_credit_owed)
+        return 0
 
     def unit_charge_active(self) -> UnitCharge:
-        return REPAYMENT
+        return self._rate
 
     def unit_charge_activation_time(self) -> datetime | None:
         return None
 
     def check_unit_charge(self, unit_charge: UnitCharge) -> None:
-        if unit_charge != REPAYMENT:
-            raise ActionRefused(ActionResult.OTHER_REASON, "the P1 repayment is 1 EUR a day")
+        if unit_charge != self._rate:
+            raise ActionRefused(ActionResult.OTHER_REASON, self._why)
 
     def activate_unit_charge(self, unit_charge: UnitCharge) -> None:
         self.check_unit_charge(unit_charge)  # the same rate again: nothing changes
@@ -655,11 +724,20 @@ class _RepaymentCharge(_LedgerCharge):
     def set_total_amount_remaining(self, amount: int) -> None:
         self._fixed()
 
-    @staticmethod
-    def _fixed() -> None:
-        raise ActionRefused(
-            ActionResult.OTHER_REASON, "the starting credit owed is the ledger's (P1)"
-        )
+    def _fixed(self) -> None:
+        raise ActionRefused(ActionResult.OTHER_REASON, self._why)
+
+
+class _RepaymentCharge(_FixedRateCharge):
+    """P1: the starting credit repaid 1 EUR a day; the rule fixes both the rate and what is
+    owed (an operator corrects the balance through the token Credit instead)."""
+
+    def __init__(self, account: _MeterAccount, matches: Callable[[LedgerEntry], bool]) -> None:
+        why = "the P1 repayment is 1 EUR a day of what the ledger says is owed"
+        super().__init__(account, matches, REPAYMENT, why)
+
+    def total_amount_remaining(self) -> int:
+        return _cents(self._account.now.starting_credit_owed)
 
 
 def _energy_unit_charge(prices: Mapping[Tariff, Money]) -> UnitCharge:
@@ -721,10 +799,17 @@ def _payment_objects(runtime: VirtualMeter) -> list[CosemObject]:
     def is_repayment(entry: LedgerEntry) -> bool:
         return entry.kind is EntryKind.REPAYMENT
 
+    def is_fixed_charge(entry: LedgerEntry) -> bool:
+        return entry.kind is EntryKind.CHARGE and entry.charge is ChargeKind.FIXED
+
+    weekly = _per_period(b"week", runtime.meter.settings.meter_side.weekly_fixed_charge)
+    weekly_why = "the weekly fixed charge (B10) is the meter's configuration"
+
     return [
         account(obis_map.ACCOUNT, ACCOUNT_SETUP, view, BRUSSELS),
         credit(obis_map.TOKEN_CREDIT, TOKEN_CREDIT_SETUP, _TokenCredit(view)),
         credit(obis_map.EMERGENCY_CREDIT_CREDIT, EMERGENCY_CREDIT_SETUP, _EmergencyCredit(view)),
+        credit(obis_map.STARTING_CREDIT_CREDIT, STARTING_CREDIT_SETUP, _StartingCredit(view)),
         charge(
             obis_map.ENERGY_CHARGE,
             ChargeSetup(ChargeType.CONSUMPTION_BASED, 1, 0, "01", NOT_PERCENTAGE_BASED),
@@ -735,6 +820,12 @@ def _payment_objects(runtime: VirtualMeter) -> list[CosemObject]:
             obis_map.STARTING_CREDIT_CHARGE,
             ChargeSetup(ChargeType.TIME_BASED, 2, DAY_S, "00", NOT_PERCENTAGE_BASED),
             _RepaymentCharge(view, is_repayment),
+            BRUSSELS,
+        ),
+        charge(
+            obis_map.WEEKLY_CHARGE,
+            ChargeSetup(ChargeType.TIME_BASED, 3, WEEK_S, "00", NOT_PERCENTAGE_BASED),
+            _FixedRateCharge(view, is_fixed_charge, weekly, weekly_why),
             BRUSSELS,
         ),
         token_gateway(obis_map.TOKEN_GATEWAY, _MeterTokens(runtime), runtime.clock.now, BRUSSELS),

@@ -48,8 +48,10 @@ EMERGENCY_CREDIT = Obis.parse("0-0:94.32.3.255")
 ACCOUNT = Obis.parse("0-0:19.0.0.255")
 TOKEN_CREDIT = Obis.parse("0-0:19.10.0.255")
 EMERGENCY_CREDIT_CREDIT = Obis.parse("0-0:19.10.1.255")
+STARTING_CREDIT_CREDIT = Obis.parse("0-0:19.10.2.255")
 ENERGY_CHARGE = Obis.parse("0-0:19.20.0.255")
 STARTING_CREDIT_CHARGE = Obis.parse("0-0:19.20.1.255")
+WEEKLY_CHARGE = Obis.parse("0-0:19.20.2.255")
 TOKEN_GATEWAY = Obis.parse("0-0:19.40.0.255")
 LIMITER = Obis.parse("0-0:17.0.0.255")
 DISCONNECT_SCRIPT_TABLE = Obis.parse("0-0:10.0.106.255")
@@ -95,7 +97,8 @@ PAYMENT_MAP: tuple[ObisEntry, ...] = (
         "2 {prepayment, 2 active or 3 closed}; 3 credit in use (0 token, 1 emergency); 4 credit "
         "status bits; 5 available credit = balance above 0 + emergency credit left; 6 amount to "
         "clear; 7 clearance threshold = 0.50 EUR (P8); 8 aggregated debt = starting credit still "
-        "owed (P1); 9, 10 credit and charge LNs; 11 each credit with each charge, collection "
+        "owed (P1); 9, 10 credit and charge LNs; 11 each credit with each charge (but the "
+        "starting credit with its own repayment), collection "
         "bits 111 (charged cut, limited and in non-disconnect periods alike); 12 {token credit, "
         "100 %}; 13 activation (commissioning or last reset); 14 closure (not specified while "
         "open); 15 currency {EUR, -2, monetary}; 16 low-credit threshold (P2, management "
@@ -128,6 +131,16 @@ PAYMENT_MAP: tuple[ObisEntry, ...] = (
         "itself), refused once exhausted",
     ),
     ObisEntry(
+        STARTING_CREDIT_CREDIT,
+        112,
+        "Starting credit (meter mode only)",
+        "2 what is still owed of the 20 EUR advance (P1, already in the balance); type 1 "
+        "reserved; priority 3; 5 warning 0; 6 limit 0; 7 visual, paid back; status 3 in use "
+        "while owed, 4 exhausted once repaid; 9 preset 2000 = 20.00 EUR (P1, again at "
+        "reset_account); 10 available threshold 0; 11 period not specified. Methods: 1, 2 "
+        "refused (the ledger's: adjust the token credit), 3 refused (lent at commissioning)",
+    ),
+    ObisEntry(
         ENERGY_CHARGE,
         113,
         "Energy charge (meter mode only)",
@@ -148,6 +161,16 @@ PAYMENT_MAP: tuple[ObisEntry, ...] = (
         "not specified; 8 period 86400 s; 10, 11 last repayment; 12 still owed; 13 proportion 0. "
         "Methods (management): 1, 2 accepted only with the same 1 EUR a day; 3 collect books the "
         "days passed; 4, 5 refused (what is owed is the ledger's)",
+    ),
+    ObisEntry(
+        WEEKLY_CHARGE,
+        113,
+        "Weekly fixed charge (meter mode only)",
+        "time-based (B10): prepayment.weekly_fixed_charge (0 = none) taken from the balance at "
+        "each local Monday 00:00 (M7); 2 taken so far; 5, 6 {0, -2} index week = the weekly "
+        "amount in cents, commodity the clock; 7 not specified; 8 period 604800 s; 10, 11 last "
+        "one taken; 12 remaining 0; 13 proportion 0. Methods (management): 1, 2 accepted only "
+        "with the configured amount; 3 collect books the Mondays passed; 4, 5 refused",
     ),
     ObisEntry(
         TOKEN_GATEWAY,

@@ -395,6 +395,7 @@ class ElectricityMeter:
             prices=side.prices,
             rules=replace(DEFAULT_RULES, low_credit_threshold=side.low_credit_threshold),
             power_limiter=side.power_limiter,
+            weekly_fixed_charge=side.weekly_fixed_charge,
         )
         journal = self._nvm if self._nvm is not None else MemoryJournal()
         try:
@@ -537,9 +538,17 @@ class ElectricityMeter:
             self.display.press(self._t)
         else:
             self.display.wake(self._t)
-        if duration >= hold and self.relay.control_state is ControlState.READY_FOR_RECONNECTION:
+        if (
+            duration >= hold
+            and self.relay.control_state is ControlState.READY_FOR_RECONNECTION
+            and self._button_may_reconnect()
+        ):
             self.relay.manual_reconnect()  # rule E8
         self._refresh_display()
+
+    def _button_may_reconnect(self) -> bool:
+        """P8: in meter mode, not below 0.50 EUR (the account charged up to the press)."""
+        return self._account is None or self.account_for_release().button_may_reconnect
 
     # -- persistence -------------------------------------------------------------------------
 

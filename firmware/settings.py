@@ -57,13 +57,15 @@ DEFAULT_PRICES = {Tariff.PEAK: Money.parse("0.3000"), Tariff.OFF_PEAK: Money.par
 class MeterSideSettings:
     """Meter-side prepayment (rule M5 ``meter`` mode): the account's configuration.
     ``token_key`` verifies top-up tokens (P6); ``power_limiter``: limit the import to
-    ``power_limit_w`` instead of cutting (P4); above it the relay opens until the button."""
+    ``power_limit_w`` instead of cutting (P4); above it the relay opens until the button;
+    ``weekly_fixed_charge`` is taken from the balance each local Monday 00:00 (B10)."""
 
     prices: dict[Tariff, Money] = field(default_factory=lambda: dict(DEFAULT_PRICES))
     low_credit_threshold: Money = field(default_factory=lambda: Money.eur(5))
     power_limiter: bool = False
     power_limit_w: int = 2300  # 10 A at 230 V: what a limited supply still allows
     token_key: bytes = bytes(16)
+    weekly_fixed_charge: Money = field(default_factory=lambda: Money(0))  # B10; 0 = none
 
 
 @dataclass(frozen=True)

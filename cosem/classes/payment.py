@@ -62,6 +62,7 @@ NOT_SPECIFIED = CosemDateTime(None, None, None, None, None, None, None, None, No
 
 class CreditType:
     TOKEN = 0
+    RESERVED = 1
     EMERGENCY = 2
 
 

@@ -2,7 +2,8 @@
 
 Inputs, each with an explicit UTC `at`: energy consumed per tariff (`consume`), a top-up token
 (`top_up`), a new low-credit threshold (`set_low_credit_threshold`) and the clock (`advance_to`:
-day boundaries for the P1 repayment and daily standing charge, the end of a non-disconnect
+day boundaries for the P1 repayment, daily standing charge and weekly fixed charge (B10, each
+local Monday 00:00), the end of a non-disconnect
 period for a pending cut). Each returns an `Outcome` of orders and notifications; the meter
 turns `Order.DISCONNECT` into remote_disconnect and `Order.ENABLE_RECONNECTION` into
 remote_reconnect (M2), so the customer's button can only reconnect after a top-up (E8).
@@ -72,7 +73,7 @@ from firmware.rules.credit import (
     reconnection_allowed,
     starting_credit,
 )
-from firmware.rules.localtime import next_local_midnight
+from firmware.rules.localtime import next_local_midnight, to_local
 from firmware.rules.money import ZERO, ChargeAccumulator, Money, MoneyError
 from firmware.rules.non_disconnect import (
     DEFAULT_CALENDAR,
@@ -83,6 +84,7 @@ from firmware.rules.non_disconnect import (
 from firmware.rules.tariff import Tariff
 
 STATE_VERSION: Final = 1
+MONDAY: Final = 0  # date.weekday(): the weekly fixed charge's day (B10)
 TOKEN_REFERENCE: Final = "token:"
 TRANSFER_REFERENCE: Final = "balance carried from budget meter"
 ADJUSTMENT_REFERENCE: Final = "operator adjustment"
@@ -139,6 +141,7 @@ class AccountConfig:
     rules: CreditRules = DEFAULT_RULES
     calendar: NonDisconnectCalendar = DEFAULT_CALENDAR
     standing_charge_per_day: Money = ZERO  # time-based charge booked at each local midnight
+    weekly_fixed_charge: Money = ZERO  # B10: booked at each local Monday 00:00 (M7)
     power_limiter: bool = False  # P4: limit the power instead of cutting the supply
 
     def __post_init__(self) -> None:
@@ -149,6 +152,8 @@ class AccountConfig:
             raise AccountError("a price per kWh cannot be negative")
         if self.standing_charge_per_day < ZERO:
             raise AccountError("a daily standing charge cannot be negative")
+        if self.weekly_fixed_charge < ZERO:
+            raise AccountError("a weekly fixed charge cannot be negative")
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,7 +393,7 @@ class MeterSideAccount:
         return changes.outcome()
 
     def advance_to(self, at: datetime) -> Outcome:
-        """The clock: book the days passed (P1, standing charge), cut if a pending cut may (P4)."""
+        """The clock: book the days passed (P1, fixed charges), cut if a pending cut may (P4)."""
         changes = Changes()
         self._catch_up(at)
         self._settle(at, changes)
@@ -461,6 +466,16 @@ class MeterSideAccount:
         With a power limiter: the power is not limited.
         """
         return self._state is not CreditState.DISCONNECTED
+
+    @property
+    def button_may_reconnect(self) -> bool:
+        """P8, E8: the customer's button closes an open relay only while the balance is at
+        least 0.50 EUR, since the P1 repayment or a fixed charge may take it below again after
+        a top-up enabled reconnection. A power limiter's own opening (P4) and a closed account
+        (no orders of its own) leave the button alone."""
+        if self._config.power_limiter or self._closed_at is not None:
+            return True
+        return reconnection_allowed(self.balance, self._rules)
 
     @property
     def cosem_credit_status(self) -> int:
@@ -559,7 +574,12 @@ class MeterSideAccount:
     def _daily_bookings_due(self) -> bool:
         if self._closed_at is not None:
             return False
-        return self.starting_credit_owed > ZERO or self._config.standing_charge_per_day > ZERO
+        config = self._config
+        return (
+            self.starting_credit_owed > ZERO
+            or config.standing_charge_per_day > ZERO
+            or config.weekly_fixed_charge > ZERO
+        )
 
     def _book_day(self, midnight: datetime) -> None:
         owed = self._ledger.outstanding(AdvanceKind.STARTING_CREDIT)
@@ -571,6 +591,9 @@ class MeterSideAccount:
         if self._config.standing_charge_per_day > ZERO:
             charge = self._config.standing_charge_per_day
             self._book(self._ledger.draft_charge(midnight, ChargeKind.FIXED, charge))
+        if self._config.weekly_fixed_charge > ZERO and to_local(midnight).weekday() == MONDAY:
+            weekly = self._config.weekly_fixed_charge  # B10
+            self._book(self._ledger.draft_charge(midnight, ChargeKind.FIXED, weekly))
 
     def _refuse_if_closed(self, what: str) -> None:
         if self._closed_at is not None:
@@ -590,7 +613,7 @@ def _token_seq(entry: LedgerEntry) -> int | None:
 
 
 def _is_daily(entry: LedgerEntry) -> bool:
-    """An entry booked at a local midnight (P1 repayment, daily standing charge)."""
+    """An entry booked at a local midnight (P1 repayment, daily or weekly fixed charge)."""
     return entry.kind is EntryKind.REPAYMENT or (
         entry.kind is EntryKind.CHARGE and entry.charge is ChargeKind.FIXED
     )

@@ -49,10 +49,13 @@ prepayment:
 load:
   watts: {{watts}}
 """
+THRESHOLD_LINE: Final = '  low_credit_threshold: "5.00"\n'
 
 
-def meter_mode_config(watts: int = 1000) -> MeterConfig:
-    return parse_config(CONFIG_TEXT.replace("{watts}", str(watts)))
+def meter_mode_config(watts: int = 1000, weekly_fixed_charge: str = "0.00") -> MeterConfig:
+    text = CONFIG_TEXT.replace("{watts}", str(watts))
+    weekly = f'  weekly_fixed_charge: "{weekly_fixed_charge}"\n'
+    return parse_config(text.replace(THRESHOLD_LINE, THRESHOLD_LINE + weekly))
 
 
 def meter_mode_runtime(config: MeterConfig) -> VirtualMeter:

@@ -111,6 +111,9 @@ async def test_gurux_reads_every_attribute_of_the_payment_objects(
             return values
 
     values = await in_thread(read_all)
-    assert len(values) == 19 + 2 * 11 + 2 * 13 + 6
+    assert len(values) == 19 + 3 * 11 + 3 * 13 + 6  # three credits, three charges
+    assert values["0.0.19.10.2.255", 2] == 2000  # the starting credit still owed (P1)
+    assert values["0.0.19.10.2.255", 9] == 2000
+    assert values["0.0.19.20.2.255", 8] == 604_800  # the weekly fixed charge (B10)
     assert values["0.0.19.0.0.255", 18] == 25_000  # max provision 250.00 EUR (P6)
     assert values["0.0.19.10.1.255", 6] == -1500  # the emergency credit's -15 EUR floor (P4)

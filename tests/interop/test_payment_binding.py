@@ -3,7 +3,7 @@ Token gateway 115) bound to the firmware's account (rules P1-P8, M5)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from payment_meter import (
@@ -21,10 +21,12 @@ from payment_meter import (
 from cosem.access import DEFAULT_MANAGEMENT_PASSWORD, DEFAULT_READER_PASSWORD
 from cosem.apdu import ActionResult, DataAccessResult
 from cosem.axdr import BitString, Data
+from cosem.classes.clock import local_date_time
 from cosem.server import ServerAssociation
 from emulator import obis_map
 from emulator.runtime import VirtualMeter
 from firmware.disconnect_control import ControlState
+from firmware.rules.localtime import BRUSSELS, local_to_utc
 from firmware.rules.money import Money
 
 TOKEN_GATEWAY = (115, obis_map.TOKEN_GATEWAY)
@@ -148,3 +150,23 @@ def test_a_cut_meter_is_re_armed_by_a_token_over_cosem() -> None:
     assert relay(runtime) is ControlState.READY_FOR_RECONNECTION
     runtime.hal.buttons.press("green", timedelta(seconds=5))
     assert relay(runtime) is ControlState.CONNECTED
+
+
+def test_weekly_fixed_charge_and_starting_credit_objects() -> None:
+    # rules B10, M7, P1, M6: 3.50 EUR taken at Monday 00:00, the advance repaid 1 EUR a day
+    runtime = meter_mode_runtime(meter_mode_config(watts=0, weekly_fixed_charge="3.50"))
+    clock = runtime.simulated_clock
+    assert clock is not None
+    clock.advance_to(START + timedelta(days=7))  # Monday 9 March 10:00: 7 midnights, 1 Monday
+    public = associate(device(runtime), 16, None)
+    weekly, starting = (113, obis_map.WEEKLY_CHARGE), (112, obis_map.STARTING_CREDIT_CREDIT)
+    assert read(public, weekly, 2) == Data.double_long(350)
+    assert read(public, weekly, 11) == Data.double_long(350)
+    monday = local_to_utc(date(2026, 3, 9), time(0, 0))
+    taken_at = local_date_time(monday, BRUSSELS).to_bytes()
+    assert read(public, weekly, 10) == Data.octet_string(taken_at)
+    assert read(public, starting, 2) == Data.double_long(2000 - 700)
+    assert read(public, ACCOUNT, 8) == Data.double_long(2000 - 700)  # aggregated debt
+    assert balance(runtime) == Money.eur(20) - Money.eur(7) - Money.parse("3.50")
+    totals = runtime.meter.account_for_release().totals
+    assert totals.top_ups + totals.advances - totals.charges - totals.repayments == balance(runtime)

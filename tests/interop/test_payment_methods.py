@@ -32,20 +32,27 @@ from firmware.rules.money import Money
 ACCOUNT = (111, obis_map.ACCOUNT)
 TOKEN_CREDIT = (112, obis_map.TOKEN_CREDIT)
 EMERGENCY = (112, obis_map.EMERGENCY_CREDIT_CREDIT)
+STARTING_CREDIT = (112, obis_map.STARTING_CREDIT_CREDIT)
 ENERGY = (113, obis_map.ENERGY_CHARGE)
 REPAYMENT = (113, obis_map.STARTING_CREDIT_CHARGE)
+WEEKLY = (113, obis_map.WEEKLY_CHARGE)
 TOKEN_GATEWAY = (115, obis_map.TOKEN_GATEWAY)
 ATTRIBUTES = {
     ACCOUNT: 19,
     TOKEN_CREDIT: 11,
     EMERGENCY: 11,
+    STARTING_CREDIT: 11,
     ENERGY: 13,
     REPAYMENT: 13,
+    WEEKLY: 13,
     TOKEN_GATEWAY: 6,
 }
 NONE_YET = Data.octet_string(NOT_SPECIFIED.to_bytes())
 ZERO_PARAMETER = Data.integer(0)
 CENTS = Data.double_long
+
+
+WEEKLY_RATE = UnitCharge(0, -2, (8, obis_map.CLOCK, 2), ((b"week", 0),))
 
 
 def new_prices(peak: int, off_peak: int, scale: int = -4) -> UnitCharge:
@@ -112,6 +119,15 @@ def test_every_attribute_reads_and_no_more(served: LogicalDevice) -> None:  # ru
         (ENERGY, 13, Data.long_unsigned(0)),
         (REPAYMENT, 8, Data.double_long_unsigned(86_400)),
         (REPAYMENT, 13, Data.long_unsigned(0)),
+        (STARTING_CREDIT, 2, CENTS(2000)),  # nothing repaid yet (P1)
+        (STARTING_CREDIT, 3, Data.enum(1)),  # reserved credit
+        (STARTING_CREDIT, 8, Data.enum(3)),  # in use while owed
+        (STARTING_CREDIT, 9, CENTS(2000)),  # the 20 EUR preset (P1)
+        (WEEKLY, 2, CENTS(0)),  # nothing taken yet (B10)
+        (WEEKLY, 3, Data.enum(1)),  # time-based
+        (WEEKLY, 5, WEEKLY_RATE.data()),  # the configured 0.00 EUR a week
+        (WEEKLY, 8, Data.double_long_unsigned(604_800)),
+        (WEEKLY, 12, CENTS(0)),
     ],
 )
 def test_attribute_values(
@@ -123,23 +139,25 @@ def test_attribute_values(
 def test_credit_charge_and_token_configuration(served: LogicalDevice) -> None:
     public = associate(served, 16, None)
     links = read(public, ACCOUNT, 11)
-    assert isinstance(links, Data) and len(links.items) == 4  # each credit with each charge
+    # each credit with each charge, but the starting credit with its own repayment
+    assert isinstance(links, Data) and len(links.items) == 3 * 3 - 1
     proportions = read(public, ACCOUNT, 12)
     assert proportions == Data.array(
         [Data.structure(Data.octet_string(obis_map.TOKEN_CREDIT.to_bytes()), Data.unsigned(100))]
     )
 
 
+CREDITS = (TOKEN_CREDIT, EMERGENCY, STARTING_CREDIT)
+CHARGES = (ENERGY, REPAYMENT, WEEKLY)
 METHODS = [
     (ACCOUNT, 1, ZERO_PARAMETER),
     (ACCOUNT, 2, ZERO_PARAMETER),
     (ACCOUNT, 3, ZERO_PARAMETER),
-    *((credit, method, CENTS(100)) for credit in (TOKEN_CREDIT, EMERGENCY) for method in (1, 2)),
-    (TOKEN_CREDIT, 3, Data.enum(2)),
-    (EMERGENCY, 3, Data.enum(2)),
-    *((charge, 1, new_prices(4000, 3000).data()) for charge in (ENERGY, REPAYMENT)),
-    *((charge, method, ZERO_PARAMETER) for charge in (ENERGY, REPAYMENT) for method in (2, 3)),
-    *((charge, method, CENTS(100)) for charge in (ENERGY, REPAYMENT) for method in (4, 5)),
+    *((credit, method, CENTS(100)) for credit in CREDITS for method in (1, 2)),
+    *((credit, 3, Data.enum(2)) for credit in CREDITS),
+    *((charge, 1, new_prices(4000, 3000).data()) for charge in CHARGES),
+    *((charge, method, ZERO_PARAMETER) for charge in CHARGES for method in (2, 3)),
+    *((charge, method, CENTS(100)) for charge in CHARGES for method in (4, 5)),
 ]
 
 
@@ -177,6 +195,15 @@ def test_public_and_reader_may_not_call_payment_methods(
         (REPAYMENT, 3, ZERO_PARAMETER, ActionResult.SUCCESS),
         (REPAYMENT, 4, CENTS(100), ActionResult.OTHER_REASON),  # owed is the ledger's (P1)
         (REPAYMENT, 5, CENTS(100), ActionResult.OTHER_REASON),
+        (STARTING_CREDIT, 1, CENTS(100), ActionResult.OTHER_REASON),  # the ledger's (P1)
+        (STARTING_CREDIT, 2, CENTS(100), ActionResult.OTHER_REASON),
+        (STARTING_CREDIT, 3, Data.enum(2), ActionResult.OTHER_REASON),  # lent at commissioning
+        (WEEKLY, 1, WEEKLY_RATE.data(), ActionResult.SUCCESS),  # the configured rate again
+        (WEEKLY, 1, new_prices(4000, 3000).data(), ActionResult.OTHER_REASON),  # B10 config
+        (WEEKLY, 2, ZERO_PARAMETER, ActionResult.SUCCESS),
+        (WEEKLY, 3, ZERO_PARAMETER, ActionResult.SUCCESS),
+        (WEEKLY, 4, CENTS(100), ActionResult.OTHER_REASON),
+        (WEEKLY, 5, CENTS(100), ActionResult.OTHER_REASON),
         (TOKEN_CREDIT, 1, Data.long(100), ActionResult.TYPE_UNMATCHED),
         (ENERGY, 1, ZERO_PARAMETER, ActionResult.TYPE_UNMATCHED),
     ],

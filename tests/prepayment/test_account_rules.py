@@ -271,6 +271,36 @@ def test_daily_standing_charge_is_a_time_based_charge() -> None:
     assert account.balance == EUR("20") - EUR("3") - EUR("0.90")
 
 
+def test_weekly_fixed_charge_is_taken_each_local_monday_midnight() -> None:
+    # rules B10, M7, M6: one FIXED charge at each Monday 00:00 Brussels, here across the
+    # spring DST change (Monday 30 March 2026 00:00 is 22:00 UTC on the Sunday)
+    config = AccountConfig(SERIAL, KEY, CONFIG.prices, weekly_fixed_charge=EUR("3.50"))
+    account, journal, _ = commissioned(local(date(2026, 3, 18), 10), config=config)
+    sunday_evening = local(date(2026, 3, 29), 23, 59)
+    account.advance_to(sunday_evening)
+    assert [e.at for e in account.entries if e.kind is EntryKind.CHARGE] == [
+        local(date(2026, 3, 23), 0)
+    ]
+    restarted = MeterSideAccount.from_state(config, journal.persist, account.state())
+    restarted.advance_to(local(date(2026, 4, 7), 12))
+    mondays = [e.at for e in restarted.entries if e.kind is EntryKind.CHARGE]
+    assert mondays == [
+        local(date(2026, 3, 23), 0),
+        local(date(2026, 3, 30), 0),
+        local(date(2026, 4, 6), 0),
+    ]
+    assert restarted.totals.charges == EUR("10.50")
+    totals = restarted.totals
+    assert (
+        totals.top_ups + totals.advances - totals.charges - totals.repayments == restarted.balance
+    )
+
+
+def test_a_negative_weekly_fixed_charge_is_refused() -> None:  # rule B10
+    with pytest.raises(AccountError, match="weekly"):
+        AccountConfig(SERIAL, KEY, CONFIG.prices, weekly_fixed_charge=EUR("-1"))
+
+
 def test_every_movement_is_persisted_before_it_counts() -> None:
     # rule M6: draft -> persist -> commit; a failed write leaves the credit untouched
     at = local(TUESDAY, 10)

@@ -107,6 +107,22 @@ def test_a_top_up_to_050_eur_arms_the_button_and_not_below() -> None:  # rules P
     assert rig.meter.net_power_w == HEAVY_W
 
 
+def test_the_button_waits_when_the_repayment_took_the_balance_below_050_again() -> None:
+    # rules P8, E8, P1: enabled at 0.60 EUR, then midnight's 1 EUR repayment leaves -0.40 EUR
+    rig = build_rig(local(MONDAY, 8), watts=HEAVY_W)
+    cut_by_credit(rig)
+    rig.run_to(local(MONDAY, 23, 50))
+    assert rig.meter.enter_token(token(1, (EUR("0.60") - balance(rig)).format(2))).accepted
+    assert relay(rig) is ControlState.READY_FOR_RECONNECTION
+    rig.run_to(local(MONDAY, 23, 50) + timedelta(minutes=20))
+    assert balance(rig) == EUR("-0.40")
+    rig.hold_button(5)
+    assert relay(rig) is ControlState.READY_FOR_RECONNECTION
+    assert rig.meter.enter_token(token(2, "5.00")).accepted  # 4.60 EUR: the button may again
+    rig.hold_button(5)
+    assert relay(rig) is ControlState.CONNECTED
+
+
 def test_refused_tokens_leave_the_balance_alone() -> None:  # rule P6
     rig = build_rig(local(MONDAY, 12))
     assert rig.meter.enter_token(token(7, "20.00")).accepted

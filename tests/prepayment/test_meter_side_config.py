@@ -23,6 +23,7 @@ def test_meter_mode_reads_prices_threshold_limiter_and_the_token_key() -> None:
             '  prices: {peak: "0.3125", offpeak: "0.2"}\n'
             '  low_credit_threshold: "7.50"\n'
             "  power_limiter: true\n"
+            '  weekly_fixed_charge: "3.50"\n'
         )
     )
     assert config.meter.prepayment is PrepaymentMode.METER
@@ -31,6 +32,12 @@ def test_meter_mode_reads_prices_threshold_limiter_and_the_token_key() -> None:
     assert side.low_credit_threshold == Money.parse("7.50")
     assert side.power_limiter is True
     assert side.token_key == bytes.fromhex(KEY)
+    assert side.weekly_fixed_charge == Money.parse("3.50")  # rule B10
+
+
+def test_no_weekly_fixed_charge_by_default() -> None:  # rule B10
+    config = parse_config(config_text("  mode: meter\n"))
+    assert config.meter.meter_side.weekly_fixed_charge == Money(0)
 
 
 @pytest.mark.parametrize(
@@ -43,6 +50,9 @@ def test_meter_mode_reads_prices_threshold_limiter_and_the_token_key() -> None:
         ('  prices: {peak: "4.00", offpeak: "0.25"}\n', "at most 3.2767"),
         ('  low_credit_threshold: "-1"\n', "negative"),
         ('  low_credit_threshold: "five"\n', "not an amount"),
+        ('  weekly_fixed_charge: "3.505"\n', "whole cents"),
+        ('  weekly_fixed_charge: "400"\n', "at most 327.67"),
+        ('  weekly_fixed_charge: "-1"\n', "negative"),
     ],
 )
 def test_bad_prepayment_settings_name_their_line(prepayment: str, message: str) -> None:
