@@ -186,12 +186,30 @@ async def serve(
         await run_cli(virtual, config, communication.tcp, tracer)
 
 
+def refuse_gas_services(config: MeterConfig, tcp_hdlc: str | None) -> None:
+    """A gas meter is served over the COSEM TCP wrapper only, so far."""
+    communication = config.communication
+    asked = [
+        name
+        for name, value in (
+            ("serial", communication.serial),
+            ("mqtt", communication.mqtt),
+            ("tcp-hdlc", tcp_hdlc),
+        )
+        if value is not None
+    ]
+    if asked:
+        raise ConfigError(f"a gas meter is served over --tcp only, not {', '.join(asked)} (yet)")
+
+
 def run_command(args: argparse.Namespace) -> int:
     from emulator.runtime import VirtualMeter
 
     config = config_from_args(args)
     if config.run.instant and config.run.until is None:
         raise ConfigError("--instant needs --until (or run.until in the file)")
+    if config.kind == "gas":
+        refuse_gas_services(config, args.tcp_hdlc)
     virtual = VirtualMeter(config, config.run, on_lcd=print_lcd)
     try:
         tracer = open_trace(args.trace)  # one trace for every service: '-' is stderr

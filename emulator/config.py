@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from firmware.gas.leak_test import BUTTONS, MAX_DURATION, LeakTestSettings
 from firmware.rules.credit import CreditError, validate_ean
 from firmware.rules.localtime import BRUSSELS
 from firmware.rules.money import MILLI_CENTS_PER_CENT, ZERO, Money, MoneyError
@@ -29,6 +30,7 @@ from firmware.settings import (
     MeterSideSettings,
     PrepaymentMode,
 )
+from hal.flow_models import ConstantFlow, FlowModel, csv_flow
 from hal.frontend import ConstantLoad, DailySchedule, LoadModel, PowerReading, csv_load
 
 KINDS = ("electricity", "gas", "budget")
@@ -37,6 +39,7 @@ PRICE_KEYS = {"peak": Tariff.PEAK, "offpeak": Tariff.OFF_PEAK}
 PRICE_STEP_MC = 10  # 0.0001 EUR
 MAX_PRICE = Money(32_767 * PRICE_STEP_MC)  # a COSEM long of 0.0001 EUR
 MAX_WEEKLY_CHARGE = Money(32_767 * MILLI_CENTS_PER_CENT)  # a COSEM long of cents
+MAX_FLOW_L_PER_H = 100_000  # far above a household meter's G25 (40 m3/h)
 DURATION = re.compile(r"^\+(\d+)([smhdw])$")
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -85,6 +88,24 @@ class LoadConfig:
 
 
 @dataclass(frozen=True)
+class FlowConfig:
+    """Kind gas only: what the installation behind the meter draws (rule G1), in litres (dm3)
+    per hour: a constant ``l_per_h``, or a ``csv`` of 15-minute values (it wins when given)."""
+
+    l_per_h: int = 300
+    csv: Path | None = None
+
+    def build(self) -> FlowModel:
+        """The hal flow model; raises ``ConfigError`` for an unreadable CSV."""
+        if self.csv is not None:
+            try:
+                return csv_flow(self.csv)
+            except ValueError as error:
+                raise ConfigError(str(error)) from error
+        return ConstantFlow(self.l_per_h)
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """``vmeter run`` options; the command line overrides them."""
 
@@ -102,6 +123,10 @@ class MeterConfig:
     security: SecurityConfig = field(default_factory=SecurityConfig)
     communication: CommunicationConfig = field(default_factory=CommunicationConfig)
     load: LoadConfig = field(default_factory=LoadConfig)
+    flow: FlowConfig = field(default_factory=FlowConfig)
+    """Read by ``kind: gas`` only."""
+    leak_test: LeakTestSettings = field(default_factory=LeakTestSettings)
+    """Read by ``kind: gas`` only (rule G3)."""
     run: RunConfig = field(default_factory=RunConfig)
     budget: BudgetSettings = field(default_factory=BudgetSettings)
     """Read by ``kind: budget`` only (the card account, rules B1-B11)."""
@@ -130,6 +155,15 @@ budget:                            # kind budget only: the card account (rules B
   night_price: "0.0746"            # null: a single-rate meter (B8 items 9, 10)
   weekly_fixed_charge: "2.15"      # EUR taken from the balance each Monday 00:00 (B10)
   reserve_kwh: 150                 # programmed at installation, at the day price (B2)
+"""
+_FLOW_SECTION = """
+flow:                              # kind gas only: the installation's demand (rule G1)
+  l_per_h: 300                     # constant litres (dm3) per hour; 0 = nothing drawn
+  # csv: flow.csv                  # or rows: ISO timestamp, l/h, 15 minutes each
+
+leak_test:                         # kind gas only (rule G3)
+  button: arrow                    # euro | arrow | m3: the press that starts the test
+  seconds: 360                     # 1..600; flow above 30 l/h meanwhile is a leak
 """
 
 
@@ -198,7 +232,7 @@ run:                               # defaults for `vmeter run` (the command line
   instant: false                   # true: jump from event to event
   start: null                      # ISO date-time; null = now
   until: null                      # ISO date-time or +1d, +6h, +30m; null = forever
-""" + (_BUDGET_SECTION if kind == "budget" else "")
+""" + {"budget": _BUDGET_SECTION, "gas": _FLOW_SECTION}.get(kind, "")
 
 
 # -- parsing ------------------------------------------------------------------------------------
@@ -388,6 +422,8 @@ class _Reader:
                 "tariff": self.tariff,
                 "display": self.display,
                 "load": self.load,
+                "flow": self.flow,
+                "leak_test": self.leak_test,
                 "run": self.run,
                 "budget": self.budget,
             },
@@ -416,6 +452,8 @@ class _Reader:
             security=security,
             communication=top.get("communication", CommunicationConfig()),
             load=top.get("load", LoadConfig()),
+            flow=top.get("flow", FlowConfig()),
+            leak_test=top.get("leak_test", LeakTestSettings()),
             run=top.get("run", RunConfig()),
             budget=top.get("budget", BudgetSettings()),
         )
@@ -425,6 +463,9 @@ class _Reader:
         (so no smart prepayment mode on it)."""
         if kind != "budget" and "budget" in top:
             raise self.error(root, f"the budget section is for kind budget, not {kind}")
+        for gas_only in ("flow", "leak_test"):
+            if kind != "gas" and gas_only in top:
+                raise self.error(root, f"the {gas_only} section is for kind gas, not {kind}")
         mode = top.get("prepayment", {}).get("mode", "none")
         if kind == "budget" and mode != "none":
             raise self.error(
@@ -592,6 +633,30 @@ class _Reader:
             if values
             else LoadConfig()
         )
+
+    def flow(self, node: yaml.Node) -> FlowConfig:
+        values = self.section(
+            node,
+            "flow",
+            {"l_per_h": lambda n: self.integer(n, 0, MAX_FLOW_L_PER_H), "csv": self.path},
+        )
+        if len(values) > 1:
+            raise self.error(node, "flow: give only one of l_per_h, csv")
+        return replace(FlowConfig(), **values)
+
+    def leak_test(self, node: yaml.Node) -> LeakTestSettings:
+        longest = MAX_DURATION // timedelta(seconds=1)
+        values = self.section(
+            node,
+            "leak_test",
+            {
+                "button": lambda n: self.choice(n, BUTTONS),
+                "seconds": lambda n: timedelta(seconds=self.integer(n, 1, longest)),
+            },
+        )
+        if "seconds" in values:
+            values["duration"] = values.pop("seconds")
+        return replace(LeakTestSettings(), **values)
 
     def run(self, node: yaml.Node) -> RunConfig:
         values = self.section(

@@ -39,6 +39,7 @@ Every object of ``emulator.obis_map.OBIS_MAP`` is built here from the firmware:
   what is owed on it, the B10 weekly fixed charge) refuses its methods
   with other-reason; ``obis_map.PAYMENT_MAP`` says what each attribute and method means.
 Clients: 16 public, 17 reader and 1 management with the LLS passwords of the configuration.
+A gas ``VirtualMeter`` gets its own logical device instead (``emulator.gas_binding``).
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ from cosem.obis import Obis
 from cosem.server import DEFAULT_SERVER_MAX_RECEIVE_PDU_SIZE, LogicalDevice
 from emulator import obis_map
 from emulator.config import PRICE_STEP_MC, MeterConfig
+from emulator.gas_binding import build_gas_logical_device
 from emulator.runtime import VirtualMeter
 from firmware.central_balance import BalanceUpdate
 from firmware.disconnect_control import TransitionResult
@@ -130,6 +132,8 @@ def build_logical_device(
     config: MeterConfig,
     max_receive_pdu_size: int = DEFAULT_SERVER_MAX_RECEIVE_PDU_SIZE,
 ) -> LogicalDevice:
+    if runtime.gas is not None:
+        return build_gas_logical_device(runtime, config, max_receive_pdu_size)
     meter = runtime.meter
     identity = meter.identity
     security = config.security

@@ -3,7 +3,8 @@ table, from which the README's OBIS table is written (``markdown()``) and agains
 COSEM binding is tested (every object served is in the table and the other way round).
 ``PAYMENT_MAP`` lists the payment-metering objects served only in meter-side prepayment mode
 (rule M5), ``LIMITER_MAP`` the limiter served only in meter mode with a power limiter (P4);
-``markdown()`` writes them after the others."""
+``markdown()`` writes them after the others. ``GAS_OBIS_MAP`` is the gas meter's own logical
+device (``emulator.gas_binding``), written by ``gas_markdown()``."""
 
 from __future__ import annotations
 
@@ -56,6 +57,11 @@ TOKEN_GATEWAY = Obis.parse("0-0:19.40.0.255")
 LIMITER = Obis.parse("0-0:17.0.0.255")
 DISCONNECT_SCRIPT_TABLE = Obis.parse("0-0:10.0.106.255")
 """Named by the limiter's actions (COSEM-FACTS 2); not served: the firmware acts itself."""
+
+# The gas meter: channel 1 (B = 1), group 24, the codes a Belgian meter gives its gas channel
+GAS_VOLUME = Obis.parse("0-1:24.2.3.255")
+GAS_VALVE = Obis.parse("0-1:24.4.0.255")
+GAS_LOAD_PROFILE = Obis.parse("0-1:24.3.0.255")
 
 ENERGY_REGISTERS = (IMPORT_PEAK, IMPORT_OFFPEAK, EXPORT_PEAK, EXPORT_OFFPEAK)
 """In the order of the firmware's RegisterValues and of the profile columns."""
@@ -196,14 +202,47 @@ LIMITER_MAP: tuple[ObisEntry, ...] = (
 )
 
 
+GAS_OBIS_MAP: tuple[ObisEntry, ...] = (
+    ObisEntry(CURRENT_ASSOCIATION, 15, "Association LN (current)", "object list, rights"),
+    ObisEntry(SAP_ASSIGNMENT, 17, "SAP assignment", "server SAP 1 -> logical device name"),
+    ObisEntry(LOGICAL_DEVICE_NAME, 1, "Logical device name", "octet-string (16 chars)"),
+    ObisEntry(SERIAL_NUMBER, 1, "Serial number", "octet-string"),
+    ObisEntry(EAN, 1, "EAN (equipment identifier)", "octet-string (18 digits)"),
+    ObisEntry(CLOCK, 8, "Clock", "local time, Europe/Brussels, DST; read-only"),
+    ObisEntry(
+        GAS_VOLUME,
+        4,
+        "Gas volume (24.2.1 on the LCD)",
+        "dm3, double-long-unsigned, scaler -3, unit m3 (13); capture time = last update",
+    ),
+    ObisEntry(
+        GAS_VALVE,
+        70,
+        "Disconnect control (gas valve)",
+        "1 remote_disconnect closes; 2 remote_reconnect arms the leak test (G3), or, when the "
+        "test locked out, re-enables it (M4); refused: temporary-failure",
+    ),
+    ObisEntry(GAS_LOAD_PROFILE, 7, "Gas load profile, 15 minutes", "clock + volume (dm3)"),
+)
+
+
+def gas_markdown() -> str:
+    """The gas meter's table as Markdown (the README holds exactly this)."""
+    return _table(GAS_OBIS_MAP)
+
+
 def markdown() -> str:
     """The table as Markdown (the README holds exactly this)."""
+    return _table((*OBIS_MAP, *PAYMENT_MAP, *LIMITER_MAP))
+
+
+def _table(entries: tuple[ObisEntry, ...]) -> str:
     lines = [
         "| OBIS | class | object | value |",
         "|---|---|---|---|",
         *(
             f"| `{entry.obis}` | {entry.class_id} | {entry.name} | {entry.value} |"
-            for entry in (*OBIS_MAP, *PAYMENT_MAP, *LIMITER_MAP)
+            for entry in entries
         ),
     ]
     return "\n".join(lines) + "\n"

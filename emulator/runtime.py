@@ -19,21 +19,25 @@ from typing import Protocol
 
 from emulator.config import ConfigError, MeterConfig, RunConfig
 from firmware.budget.meter import BudgetMeter
+from firmware.gas.gas_meter import GasMeter, GasSettings
 from firmware.meter import ElectricityMeter
 from firmware.nvm import NonVolatileMemory
 from hal.bundle import EmulatedMeterHal
 from hal.card_slot import EmulatedCardSlot
 from hal.clock import ScaledClock, SimulatedClock, require_utc
+from hal.flow_models import ModelledFlowSensor
 from hal.lcd import LcdListener
+from hal.valve import EmulatedValve
 
 YIELD_EVERY = 256  # instant-mode steps between two yields to the event loop
 
 Action = Callable[[], None]
-KINDS_RUNNING = ("electricity", "budget")
+KINDS_RUNNING = ("electricity", "budget", "gas")
 
 
 class Firmware(Protocol):
-    """What the run loop drives: the electricity meter, or the budget meter around it."""
+    """What the run loop drives: the electricity meter, the budget meter around it, or the
+    gas meter."""
 
     def advance_to(self, now: datetime) -> None: ...
 
@@ -43,9 +47,11 @@ class Firmware(Protocol):
 
 
 class VirtualMeter:
-    """A running electricity or budget meter built from a configuration and run options.
+    """A running electricity, budget or gas meter built from a configuration and run options.
     ``meter`` is the electricity metering core (what COSEM and the readout serve); a budget
-    meter (``kind: budget``) adds ``budget``, its card account around that core.
+    meter (``kind: budget``) adds ``budget``, its card account around that core. A gas meter
+    (``kind: gas``) has ``gas`` instead, fed by ``flow_sensor`` (the config's flow) through
+    ``hal.valve``; it has no ``meter``.
 
     Raises ``ConfigError`` for a kind without firmware yet, ``FirmwareError`` (including
     ``StateFileError``) when the settings or the saved state are unusable."""
@@ -71,20 +77,41 @@ class VirtualMeter:
             self.hal.lcd.listeners.append(on_lcd)
         nvm = NonVolatileMemory(run.state, durable=not run.instant) if run.state else None
         self.budget: BudgetMeter | None = None
+        self.gas: GasMeter | None = None
+        self.flow_sensor: ModelledFlowSensor | None = None
+        self._meter: ElectricityMeter | None = None
         self.firmware: Firmware
-        if config.kind == "budget":
+        if config.kind == "gas":
+            self.gas = self._build_gas(config, nvm)
+            self.firmware = self.gas
+        elif config.kind == "budget":
             self.hal.card_slot = EmulatedCardSlot(clock)
             self.budget = BudgetMeter(config.meter, config.budget, self.hal, nvm)
-            self.meter = self.budget.meter
+            self._meter = self.budget.meter
             self.firmware = self.budget
         else:
-            self.meter = ElectricityMeter(config.meter, self.hal, nvm)
-            self.firmware = self.meter
+            self._meter = ElectricityMeter(config.meter, self.hal, nvm)
+            self.firmware = self._meter
         self.until = _absolute(run.until, start)
         self._wake_event: asyncio.Event | None = None
         self._actions: list[tuple[datetime, int, Action]] = []
         self._order = itertools.count()
         self._shut_down = False
+
+    @property
+    def meter(self) -> ElectricityMeter:
+        """The electricity metering core; a ``ConfigError`` on a gas meter, which has none."""
+        if self._meter is None:
+            raise ConfigError("a gas meter has no electricity metering core")
+        return self._meter
+
+    def _build_gas(self, config: MeterConfig, nvm: NonVolatileMemory | None) -> GasMeter:
+        valve = EmulatedValve(self.clock)
+        self.hal.valve = valve
+        self.flow_sensor = ModelledFlowSensor(self.clock, valve, config.flow.build())
+        settings = GasSettings(control_mode=config.meter.control_mode, leak_test=config.leak_test)
+        hal = self.hal
+        return GasMeter(self.clock, valve, self.flow_sensor, hal.lcd, hal.buttons, settings, nvm)
 
     def wake(self) -> None:
         """An outside change happened (clock set, relay order, new load): recompute."""

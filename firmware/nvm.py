@@ -13,7 +13,8 @@ journal: one line per ledger entry, ``<sha256 of the JSON, 16 hex digits> <JSON>
 is refused with ``StateFileError``, like the other files.
 
 A budget meter (rules B1-B11) keeps its card account's snapshot in ``budget.vms`` (same form
-as ``state.vms``) and the account's ledger in ``ledger.vml``.
+as ``state.vms``) and the account's ledger in ``ledger.vml``. A gas meter keeps its volume
+register in ``gas.vms`` (same form).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ STATE_FILE = "state.vms"
 REGISTERS_FILE = "registers.vms"
 LEDGER_FILE = "ledger.vml"
 BUDGET_FILE = "budget.vms"
+GAS_FILE = "gas.vms"
 _LINE_DIGEST_CHARS = 16
 T = TypeVar("T")
 
@@ -94,6 +96,14 @@ class NonVolatileMemory:
     def save_budget(self, snapshot: dict[str, Any]) -> None:
         self._ensure_checked()
         self._write(BUDGET_FILE, snapshot)
+
+    def load_gas(self) -> dict[str, Any] | None:
+        """The gas meter's snapshot, or None before the first save."""
+        return self._read(GAS_FILE)
+
+    def save_gas(self, snapshot: dict[str, Any]) -> None:
+        self._ensure_checked()
+        self._write(GAS_FILE, snapshot)
 
     def load_journal(self) -> list[dict[str, Any]]:
         """The ledger journal's documents in order ([] when there is none)."""

@@ -3,7 +3,9 @@
 The parts live in their own modules; this class only keeps them in step: before any order or
 press it integrates the volume up to now (so a valve move starts a new piece of flow), walking
 the leak test's own deadlines so a leak or a pass lands at its exact instant. A runner calls
-``tick`` when the clock reaches ``next_deadline``.
+``tick`` when the clock reaches ``next_deadline``. With a ``NonVolatileMemory`` the volume
+register survives a restart (it never goes backwards, rule G1): restored at power-up, saved at
+``shutdown`` and before a higher value leaves the meter (``volume_for_release``).
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from datetime import datetime, timedelta
 
 from firmware.central_balance import BalanceUpdate
 from firmware.disconnect_control import ControlState, TransitionResult
+from firmware.errors import StateFileError
 from firmware.gas.display import GasDisplay, LeakTestView
 from firmware.gas.leak_test import LeakTest, LeakTestSettings
 from firmware.gas.valve import GasValve
-from firmware.gas.volume import FlowSource, GasMetering
+from firmware.gas.volume import FlowSource, GasMetering, VolumeRegister
+from firmware.nvm import NonVolatileMemory
 from firmware.rules.credit import DEFAULT_RULES, CreditRules, reconnection_allowed
 from firmware.rules.money import Money
 from hal.buttons import Buttons
@@ -43,10 +47,12 @@ class GasMeter:
         lcd: Lcd,
         buttons: Buttons,
         settings: GasSettings | None = None,
+        nvm: NonVolatileMemory | None = None,
     ) -> None:
         self.settings = settings or GasSettings()
-        self._clock, self._lcd = clock, lcd
-        self.metering = GasMetering(flow, clock.now())
+        self._clock, self._lcd, self._nvm = clock, lcd, nvm
+        self.metering = GasMetering(flow, clock.now(), _restored_register(nvm))
+        self._saved_dm3 = self.metering.dm3
         self.valve = GasValve(valve, self.settings.control_mode)
         self.leak_test = LeakTest(self.valve, flow, self.settings.leak_test)
         self.display = GasDisplay(self.settings.backlight)
@@ -58,6 +64,14 @@ class GasMeter:
     def volume_dm3(self) -> int:
         return self.metering.dm3
 
+    def volume_for_release(self) -> int:
+        """The volume now, saved first when it is higher than the last saved one, so a value a
+        client has seen is never undone by a crash (rule G1)."""
+        self.tick()
+        if self.metering.dm3 > self._saved_dm3:
+            self._save()
+        return self.metering.dm3
+
     @property
     def prepayment_balance(self) -> BalanceUpdate | None:
         return self.balance
@@ -67,10 +81,29 @@ class GasMeter:
         self._catch_up()
         self._show()
 
-    def next_deadline(self) -> datetime:
-        """The next instant ``tick`` has work: leak test, backlight, profile or snapshot."""
-        candidates = [self.leak_test.next_deadline(), self.display.next_deadline()]
+    def next_deadline(self, include_scroll: bool = True) -> datetime:
+        """The next instant ``tick`` has work: leak test, backlight, profile or snapshot.
+        Without ``include_scroll`` (instant runs) the backlight timeout is left out: nobody
+        watches, and the next tick darkens the screen anyway."""
+        candidates = [self.leak_test.next_deadline()]
+        if include_scroll:
+            candidates.append(self.display.next_deadline())
         return min([self.metering.next_deadline(), *(d for d in candidates if d is not None)])
+
+    def advance_to(self, now: datetime) -> None:
+        """The run loop's step: ``now`` is the shared clock's time, so this is ``tick``."""
+        self.tick()
+
+    def shutdown(self, at: datetime | None = None) -> None:
+        """Power down: the volume is brought up to the clock and saved."""
+        self.tick()
+        self._save()
+
+    def _save(self) -> None:
+        if self._nvm is not None:
+            register = self.metering.register
+            self._nvm.save_gas({"dm3": register.dm3, "carried": register.carried})
+            self._saved_dm3 = register.dm3
 
     def receive_balance(self, update: BalanceUpdate) -> None:
         """The 94.32.2 values shown in the prepayment menu (rule G2)."""
@@ -129,3 +162,14 @@ class GasMeter:
     def _show(self) -> None:
         view = LeakTestView(self.leak_test.state, self.settings.leak_test.button)
         self._lcd.show(self.display.render(self, self.valve.position, view))
+
+
+def _restored_register(nvm: NonVolatileMemory | None) -> VolumeRegister:
+    snapshot = nvm.load_gas() if nvm is not None else None
+    if snapshot is None:
+        return VolumeRegister()
+    assert nvm is not None
+    try:
+        return VolumeRegister(int(snapshot["dm3"]), int(snapshot["carried"]))
+    except (KeyError, TypeError, ValueError) as error:
+        raise StateFileError(f"{nvm.directory}: unusable gas snapshot ({error})") from error

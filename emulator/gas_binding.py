@@ -1,0 +1,163 @@
+"""The gas meter's COSEM logical device (server SAP 1 of its own TCP wrapper), bound live to a
+running ``VirtualMeter`` of kind gas. Every object of ``emulator.obis_map.GAS_OBIS_MAP``:
+- identity (logical device name, serial number, EAN) from the configuration;
+- clock: the meter's clock in Europe/Brussels, read-only here (a SET answers other-reason);
+- volume (rule G1): Extended register, dm3 with scaler -3 and unit m3, the meter brought up to
+  the clock first and a higher value saved before it leaves (``volume_for_release``), capture
+  time = the instant the volume was integrated to;
+- valve (rules M1, M2, G3, M4): Disconnect control on ``GasMeter``: remote_disconnect closes
+  the valve, remote_reconnect enables reconnection (the leak test is armed; the valve opens only
+  once it passes); in the leak test's locked-out state remote_reconnect is the head-end's
+  re-enable (M4). A transition the state or mode forbids answers temporary-failure;
+- load profile: the 15-minute volume entries (clock + volume).
+Clients: 16 public (reads), 17 reader and 1 management (writes and actions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from cosem.access import default_clients
+from cosem.apdu.enums import ActionResult, DataAccessResult
+from cosem.axdr import Data, DataType
+from cosem.classes.base import AccessRefused, CosemObject
+from cosem.classes.clock import clock
+from cosem.classes.data import constant_data
+from cosem.classes.disconnect_control import disconnect_control
+from cosem.classes.profile_generic import CaptureObject, Column, ProfileRow, profile_generic
+from cosem.classes.register import EXTENDED_REGISTER_CLASS_ID, Unit, extended_register
+from cosem.classes.sap_assignment import sap_assignment
+from cosem.obis import Obis
+from cosem.server import DEFAULT_SERVER_MAX_RECEIVE_PDU_SIZE, LogicalDevice
+from emulator import obis_map
+from emulator.config import MeterConfig
+from emulator.runtime import VirtualMeter
+from firmware.errors import FirmwareError
+from firmware.gas.gas_meter import GasMeter
+from firmware.gas.leak_test import LeakTestState
+from firmware.gas.volume import PROFILE_CAPACITY
+from firmware.rules.localtime import BRUSSELS
+
+SERVER_SAP = 1
+VALVE_REFUSAL = ActionResult.TEMPORARY_FAILURE
+VOLUME_SCALER = -3  # dm3 shown as m3
+QUARTER_HOUR_S = 15 * 60
+
+
+def build_gas_logical_device(
+    runtime: VirtualMeter,
+    config: MeterConfig,
+    max_receive_pdu_size: int = DEFAULT_SERVER_MAX_RECEIVE_PDU_SIZE,
+) -> LogicalDevice:
+    """The gas meter's objects; ``runtime`` must be a gas meter (``runtime.gas``)."""
+    gas = runtime.gas
+    assert gas is not None, "build_gas_logical_device needs a gas VirtualMeter"
+    identity = config.meter.identity
+    security = config.security
+    clients = default_clients(
+        security.reader_password.encode(), security.management_password.encode()
+    )
+    volume = _Volume(gas)
+    objects: list[CosemObject] = [
+        sap_assignment({SERVER_SAP: identity.logical_device_name.encode()}),
+        _text(obis_map.LOGICAL_DEVICE_NAME, identity.logical_device_name),
+        _text(obis_map.SERIAL_NUMBER, identity.serial_number),
+        _text(obis_map.EAN, identity.ean),
+        clock(_GasClock(runtime), BRUSSELS),
+        extended_register(
+            obis_map.GAS_VOLUME,
+            volume.dm3,
+            VOLUME_SCALER,
+            Unit.CUBIC_METRE,
+            capture_time=volume.captured_at,
+            status=lambda: Data.unsigned(0),
+            value_type=DataType.DOUBLE_LONG_UNSIGNED,
+        ),
+        disconnect_control(_Valve(runtime, gas), obis_map.GAS_VALVE, VALVE_REFUSAL),
+        profile_generic(
+            obis_map.GAS_LOAD_PROFILE,
+            volume,
+            (
+                Column(
+                    CaptureObject(EXTENDED_REGISTER_CLASS_ID, obis_map.GAS_VOLUME, 2),
+                    DataType.DOUBLE_LONG_UNSIGNED,
+                ),
+            ),
+            QUARTER_HOUR_S,
+            PROFILE_CAPACITY,
+            BRUSSELS,
+        ),
+    ]
+    return LogicalDevice(
+        objects, clients, server_sap=SERVER_SAP, max_receive_pdu_size=max_receive_pdu_size
+    )
+
+
+def _text(obis: Obis, text: str) -> CosemObject:
+    return constant_data(obis, Data.octet_string(text.encode()))
+
+
+class _Volume:
+    """The volume register and its profile, the meter brought up to the clock before a read."""
+
+    def __init__(self, gas: GasMeter) -> None:
+        self._gas = gas
+
+    def dm3(self) -> int:
+        return self._gas.volume_for_release()
+
+    def captured_at(self) -> datetime:
+        return self._gas.metering.now
+
+    def rows(self) -> Sequence[ProfileRow]:
+        self._gas.tick()
+        return [(entry.at, (entry.dm3,)) for entry in self._gas.metering.profile]
+
+
+class _GasClock:
+    def __init__(self, runtime: VirtualMeter) -> None:
+        self._runtime = runtime
+
+    def now(self) -> datetime:
+        return self._runtime.clock.now()
+
+    def set_time(self, moment: datetime) -> None:
+        raise AccessRefused(DataAccessResult.OTHER_REASON, "the gas meter's clock is read-only")
+
+
+class _Valve:
+    """``GasMeter``'s valve as the Disconnect control's relay."""
+
+    def __init__(self, runtime: VirtualMeter, gas: GasMeter) -> None:
+        self._runtime, self._gas = runtime, gas
+
+    def output_state(self) -> bool:
+        return self._gas.valve.output_state
+
+    def control_state(self) -> int:
+        return int(self._gas.valve.control_state)
+
+    def control_mode(self) -> int:
+        return self._gas.valve.control_mode
+
+    def set_control_mode(self, mode: int) -> None:
+        try:
+            self._gas.valve.set_control_mode(mode)
+        except FirmwareError as error:
+            raise AccessRefused(DataAccessResult.OTHER_REASON, str(error)) from error
+        self._runtime.wake()
+
+    def remote_disconnect(self) -> bool:
+        accepted = self._gas.remote_disconnect().accepted
+        self._runtime.wake()
+        return accepted
+
+    def remote_reconnect(self) -> bool:
+        """Transition d, or after a leak-test lockout the head-end's re-enable (rule M4)."""
+        if self._gas.leak_test.state is LeakTestState.LOCKED_OUT:
+            accepted = self._gas.remote_reenable()
+        else:
+            accepted = self._gas.remote_reconnect().accepted
+        self._runtime.wake()
+        return accepted
