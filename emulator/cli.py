@@ -86,6 +86,11 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--until", metavar="ISO|+DUR", help="stop at this time or after +1d, +6h, +30m, +90s"
     )
+    parser.add_argument(
+        "--with-gas",
+        action="store_true",
+        help="an electricity meter with a gas meter on M-Bus channel 1 (served by its COSEM)",
+    )
     load = parser.add_mutually_exclusive_group()
     load.add_argument("--load", metavar="FILE", type=Path, help="CSV of 15-minute load values")
     load.add_argument(
@@ -135,6 +140,8 @@ def config_from_args(args: argparse.Namespace) -> MeterConfig:
         run = replace(run, start=parse_instant(args.start))
     if args.until is not None:
         run = replace(run, until=parse_until(args.until))
+    if args.with_gas:
+        run = replace(run, with_gas=True)
     load = config.load
     if args.load is not None:
         load = LoadConfig(watts=None, csv=args.load)

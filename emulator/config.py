@@ -114,6 +114,8 @@ class RunConfig:
     instant: bool = False
     start: datetime | None = None
     until: datetime | timedelta | None = None
+    with_gas: bool = False
+    """An electricity meter with a gas meter on M-Bus channel 1 (``--with-gas``)."""
 
 
 @dataclass(frozen=True)

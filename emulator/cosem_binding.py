@@ -39,7 +39,8 @@ Every object of ``emulator.obis_map.OBIS_MAP`` is built here from the firmware:
   what is owed on it, the B10 weekly fixed charge) refuses its methods
   with other-reason; ``obis_map.PAYMENT_MAP`` says what each attribute and method means.
 Clients: 16 public, 17 reader and 1 management with the LLS passwords of the configuration.
-A gas ``VirtualMeter`` gets its own logical device instead (``emulator.gas_binding``).
+A gas ``VirtualMeter`` gets its own logical device instead (``emulator.gas_binding``); with
+``--with-gas`` this one also serves the gas meter's volume, valve and profile (M-Bus channel 1).
 """
 
 from __future__ import annotations
@@ -47,20 +48,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
-from cosem.access import Role, default_clients
+from cosem.access import default_clients
 from cosem.apdu.enums import ActionResult, DataAccessResult
 from cosem.axdr import Data, DataType
 from cosem.classes.base import (
     AccessRefused,
     ActionRefused,
-    Attribute,
     CosemObject,
-    expect_type,
-    logical_name,
-    static,
 )
-from cosem.classes.clock import clock, date_time_in_zone, local_date_time
-from cosem.classes.data import constant_data, live_data
+from cosem.classes.clock import clock
+from cosem.classes.data import constant_data
 from cosem.classes.disconnect_control import disconnect_control
 from cosem.classes.limiter import MonitoredValue, ScriptAction, limiter
 from cosem.classes.payment import (
@@ -91,20 +88,21 @@ from cosem.classes.register import (
     REGISTER_CLASS_ID,
     Unit,
     extended_register,
-    integer_reader,
     register,
-    scaler_unit,
 )
 from cosem.classes.sap_assignment import sap_assignment
-from cosem.datetime_codec import CosemDateTime
-from cosem.errors import DecodeError
 from cosem.obis import Obis
 from cosem.server import DEFAULT_SERVER_MAX_RECEIVE_PDU_SIZE, LogicalDevice
 from emulator import obis_map
+from emulator.balance_binding import (
+    CENTS_SCALER,
+    CentralBalanceBinding,
+    central_balance_objects,
+    cents,
+)
 from emulator.config import PRICE_STEP_MC, MeterConfig
-from emulator.gas_binding import build_gas_logical_device
+from emulator.gas_binding import build_gas_logical_device, gas_channel_objects
 from emulator.runtime import VirtualMeter
-from firmware.central_balance import BalanceUpdate
 from firmware.disconnect_control import TransitionResult
 from firmware.errors import FirmwareError
 from firmware.logs import ProfileEntry
@@ -123,8 +121,6 @@ RELAY_REFUSAL = ActionResult.TEMPORARY_FAILURE
 QUARTER_HOUR_S = 15 * 60
 DAY_S = 24 * 3600
 WEEK_S = 7 * DAY_S
-CENTS_SCALER = -2
-NO_UPDATE_TIME = CosemDateTime(None, None, None, None, None, None, None, None, None, None)
 
 
 def build_logical_device(
@@ -132,7 +128,7 @@ def build_logical_device(
     config: MeterConfig,
     max_receive_pdu_size: int = DEFAULT_SERVER_MAX_RECEIVE_PDU_SIZE,
 ) -> LogicalDevice:
-    if runtime.gas is not None:
+    if config.kind == "gas":
         return build_gas_logical_device(runtime, config, max_receive_pdu_size)
     meter = runtime.meter
     identity = meter.identity
@@ -174,14 +170,29 @@ def build_logical_device(
             DAY_S,
             meter.settings.snapshot_capacity,
         ),
-        *_central_balance_objects(_MeterBalance(runtime)),
+        *central_balance_objects(_meter_balance(runtime)),
     ]
+    if runtime.gas is not None:  # --with-gas: the gas meter on M-Bus channel 1
+        central = meter.settings.prepayment is PrepaymentMode.CENTRAL
+        objects += gas_channel_objects(runtime, runtime.gas, central)
     if meter.settings.prepayment is PrepaymentMode.METER:
         objects += _payment_objects(runtime)
         if meter.settings.meter_side.power_limiter:
             objects.append(_limiter(runtime))
     return LogicalDevice(
         objects, clients, server_sap=SERVER_SAP, max_receive_pdu_size=max_receive_pdu_size
+    )
+
+
+def _meter_balance(runtime: VirtualMeter) -> CentralBalanceBinding:
+    """The electricity firmware's central balance, written in central mode only."""
+    meter = runtime.meter
+    central = meter.settings.prepayment is PrepaymentMode.CENTRAL
+    return CentralBalanceBinding(
+        meter.prepayment_balance_for_release,
+        meter.receive_balance_update if central else None,
+        runtime.clock.now,
+        runtime.wake,
     )
 
 
@@ -241,115 +252,6 @@ class _MeterRelay:
         result = transition()
         self._runtime.wake()
         return result.accepted
-
-
-class _MeterBalance:
-    """The firmware's central balance for the three 94.32.x objects."""
-
-    def __init__(self, runtime: VirtualMeter) -> None:
-        self._runtime = runtime
-
-    @property
-    def writable(self) -> bool:
-        return self._runtime.meter.settings.prepayment is PrepaymentMode.CENTRAL
-
-    @property
-    def last(self) -> BalanceUpdate | None:
-        return self._runtime.meter.prepayment_balance_for_release()
-
-    def update_time(self) -> Data:
-        last = self.last
-        stamp = NO_UPDATE_TIME if last is None else local_date_time(last.at, BRUSSELS)
-        return Data.octet_string(stamp.to_bytes())
-
-    def balance_cents(self) -> int:
-        return _cents(self.last.balance if self.last else ZERO)
-
-    def emergency_credit_cents(self) -> int:
-        return _cents(self.last.emergency_credit if self.last else ZERO)
-
-    def set_update_time(self, value: Data) -> None:
-        raw = expect_type(value, DataType.OCTET_STRING).value
-        assert isinstance(raw, bytes)
-        try:
-            at = date_time_in_zone(raw, BRUSSELS)
-        except DecodeError as error:
-            raise AccessRefused(DataAccessResult.TYPE_UNMATCHED, str(error)) from error
-        except ValueError as error:
-            raise AccessRefused(DataAccessResult.OTHER_REASON, str(error)) from error
-        self._receive(at, self._current_balance(), self._current_emergency_credit())
-
-    def set_balance(self, value: Data) -> None:
-        balance = _money(value)
-        self._receive(self._runtime.clock.now(), balance, self._current_emergency_credit())
-
-    def set_emergency_credit(self, value: Data) -> None:
-        credit = _money(value)
-        self._receive(self._runtime.clock.now(), self._current_balance(), credit)
-
-    def _current_balance(self) -> Money:
-        return self.last.balance if self.last else ZERO
-
-    def _current_emergency_credit(self) -> Money:
-        return self.last.emergency_credit if self.last else ZERO
-
-    def _receive(self, at: datetime, balance: Money, emergency_credit: Money) -> None:
-        try:
-            self._runtime.meter.receive_balance_update(at, balance, emergency_credit)
-        except FirmwareError as error:
-            raise AccessRefused(DataAccessResult.OTHER_REASON, str(error)) from error
-        self._runtime.wake()
-
-
-def _cents(amount: Money) -> int:
-    return amount.milli_cents // MILLI_CENTS_PER_CENT
-
-
-def _money(value: Data) -> Money:
-    cents = expect_type(value, DataType.DOUBLE_LONG).value
-    assert isinstance(cents, int)
-    return Money(cents * MILLI_CENTS_PER_CENT)
-
-
-def _central_balance_objects(balance: _MeterBalance) -> tuple[CosemObject, ...]:
-    """94.32.1 (time), 94.32.2 (balance), 94.32.3 (emergency credit), rule E7."""
-    writer = Role.MANAGEMENT if balance.writable else None
-    return (
-        live_data(
-            obis_map.BALANCE_UPDATE_TIME,
-            balance.update_time,
-            balance.set_update_time if writer else None,
-        ),
-        _money_register(obis_map.BALANCE, balance.balance_cents, balance.set_balance, writer),
-        _money_register(
-            obis_map.EMERGENCY_CREDIT,
-            balance.emergency_credit_cents,
-            balance.set_emergency_credit,
-            writer,
-        ),
-    )
-
-
-def _money_register(
-    obis: Obis, cents: Callable[[], int], write: Callable[[Data], None], writer: Role | None
-) -> CosemObject:
-    """A Register in whole cents of local currency (scaler -2, unit 10), written by
-    ``writer`` (None: nobody)."""
-    return CosemObject(
-        REGISTER_CLASS_ID,
-        0,
-        obis,
-        (
-            logical_name(obis),
-            Attribute(
-                2,
-                integer_reader(cents, DataType.DOUBLE_LONG),
-                write if writer else None,
-                write_role=writer,
-            ),
-            Attribute(3, static(scaler_unit(CENTS_SCALER, Unit.LOCAL_CURRENCY))),
-        ),
-    )
 
 
 class _MeterPowerLimit:
@@ -419,15 +321,15 @@ EMERGENCY_CREDIT_SETUP = CreditSetup(  # visual, paid back; no confirmation: P3 
     CreditType.EMERGENCY,
     2,
     "10100",
-    preset_amount=_cents(DEFAULT_RULES.smart_emergency_credit),
-    limit=-_cents(DEFAULT_RULES.smart_emergency_credit),  # the -15 EUR floor of the balance (P4)
+    preset_amount=cents(DEFAULT_RULES.smart_emergency_credit),
+    limit=-cents(DEFAULT_RULES.smart_emergency_credit),  # the -15 EUR floor of the balance (P4)
     available_threshold=0,  # it takes over below 0 (P3)
 )
 STARTING_CREDIT_SETUP = CreditSetup(  # P1: a reserved credit lent once, visual, paid back
     CreditType.RESERVED,
     3,
     "10100",
-    preset_amount=_cents(DEFAULT_RULES.starting_credit),
+    preset_amount=cents(DEFAULT_RULES.starting_credit),
     limit=0,
     available_threshold=0,
 )
@@ -439,7 +341,7 @@ CREDITS = (
 CHARGES = (obis_map.ENERGY_CHARGE, obis_map.STARTING_CREDIT_CHARGE, obis_map.WEEKLY_CHARGE)
 ACCOUNT_SETUP = AccountSetup(
     currency=CURRENCY,
-    clearance_threshold=_cents(DEFAULT_RULES.reconnection_threshold),  # P8
+    clearance_threshold=cents(DEFAULT_RULES.reconnection_threshold),  # P8
     credits=CREDITS,
     charges=CHARGES,
     credit_charges=tuple(  # one balance pays every charge, but an advance never repays itself
@@ -451,7 +353,7 @@ ACCOUNT_SETUP = AccountSetup(
     ),
     token_proportions=((obis_map.TOKEN_CREDIT, 100),),  # a token credits the token credit only
     next_credit_available_threshold=0,  # the emergency credit below 0 (P3)
-    max_provision=_cents(DEFAULT_RULES.top_up_max),  # 250.00 EUR (P6) ...
+    max_provision=cents(DEFAULT_RULES.top_up_max),  # 250.00 EUR (P6) ...
     max_provision_period_s=0,  # ... per token: no period
 )
 
@@ -477,16 +379,16 @@ class _MeterAccount:
 
     def available_credit(self) -> int:
         account = self.now
-        return _cents(max(account.balance, ZERO) + account.emergency_credit_left)
+        return cents(max(account.balance, ZERO) + account.emergency_credit_left)
 
     def amount_to_clear(self) -> int:
-        return _cents(self.now.amount_to_clear)
+        return cents(self.now.amount_to_clear)
 
     def aggregated_debt(self) -> int:
-        return _cents(self.now.starting_credit_owed)
+        return cents(self.now.starting_credit_owed)
 
     def low_credit_threshold(self) -> int:
-        return _cents(self.now.low_credit_threshold)
+        return cents(self.now.low_credit_threshold)
 
     def set_low_credit_threshold(self, amount: int) -> None:
         try:
@@ -534,7 +436,7 @@ class _TokenCredit:
         self._account = account
 
     def amount(self) -> int:
-        return _cents(max(self._account.now.balance, ZERO))
+        return cents(max(self._account.now.balance, ZERO))
 
     def status(self) -> int:
         return CreditStatus.IN_USE if self._account.now.balance > ZERO else CreditStatus.EXHAUSTED
@@ -566,7 +468,7 @@ class _EmergencyCredit:
         self._account = account
 
     def amount(self) -> int:
-        return _cents(self._account.now.emergency_credit_left)
+        return cents(self._account.now.emergency_credit_left)
 
     def status(self) -> int:
         account = self._account.now
@@ -604,7 +506,7 @@ class _StartingCredit:
         self._account = account
 
     def amount(self) -> int:
-        return _cents(self._account.now.starting_credit_owed)
+        return cents(self._account.now.starting_credit_owed)
 
     def status(self) -> int:
         owed = self._account.now.starting_credit_owed
@@ -644,11 +546,11 @@ class _LedgerCharge:
         return [entry for entry in self._account.now.entries if self._matches(entry)]
 
     def total_amount_paid(self) -> int:
-        return _cents(sum((entry.amount for entry in self._entries()), ZERO))
+        return cents(sum((entry.amount for entry in self._entries()), ZERO))
 
     def last_collection(self) -> tuple[datetime, int] | None:
         entries = self._entries()
-        return (entries[-1].at, _cents(entries[-1].amount)) if entries else None
+        return (entries[-1].at, cents(entries[-1].amount)) if entries else None
 
     def collect(self) -> None:
         self._account.carry_out(lambda meter: meter.account_for_release())
@@ -685,7 +587,7 @@ class _EnergyCharge(_LedgerCharge):
 
 def _per_period(unit: bytes, amount: Money) -> UnitCharge:
     """A time-based unit charge: `amount` (in cents) per `unit` of the clock."""
-    return UnitCharge(0, CENTS_SCALER, (8, obis_map.CLOCK, 2), ((unit, _cents(amount)),))
+    return UnitCharge(0, CENTS_SCALER, (8, obis_map.CLOCK, 2), ((unit, cents(amount)),))
 
 
 REPAYMENT = _per_period(b"day", DEFAULT_RULES.daily_repayment)
@@ -741,7 +643,7 @@ class _RepaymentCharge(_FixedRateCharge):
         super().__init__(account, matches, REPAYMENT, why)
 
     def total_amount_remaining(self) -> int:
-        return _cents(self._account.now.starting_credit_owed)
+        return cents(self._account.now.starting_credit_owed)
 
 
 def _energy_unit_charge(prices: Mapping[Tariff, Money]) -> UnitCharge:

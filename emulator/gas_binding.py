@@ -9,7 +9,12 @@ running ``VirtualMeter`` of kind gas. Every object of ``emulator.obis_map.GAS_OB
   the valve, remote_reconnect enables reconnection (the leak test is armed; the valve opens only
   once it passes); in the leak test's locked-out state remote_reconnect is the head-end's
   re-enable (M4). A transition the state or mode forbids answers temporary-failure;
-- load profile: the 15-minute volume entries (clock + volume).
+  In central prepayment mode (rule G4) remote_reconnect is taken only when the last balance
+  the platform sent is 0.50 EUR or more (else temporary-failure);
+- load profile: the 15-minute volume entries (clock + volume);
+- central prepayment (rules E7, G2, M5; ``emulator.balance_binding``): 94.32.1/2/3 as on the
+  electricity meter, each management SET one ``GasMeter.receive_balance_update`` (shown in the euro
+  button's menu, kept in ``gas.vms``); read-only outside central mode.
 Clients: 16 public (reads), 17 reader and 1 management (writes and actions).
 """
 
@@ -31,6 +36,7 @@ from cosem.classes.sap_assignment import sap_assignment
 from cosem.obis import Obis
 from cosem.server import DEFAULT_SERVER_MAX_RECEIVE_PDU_SIZE, LogicalDevice
 from emulator import obis_map
+from emulator.balance_binding import CentralBalanceBinding, central_balance_objects
 from emulator.config import MeterConfig
 from emulator.runtime import VirtualMeter
 from firmware.errors import FirmwareError
@@ -38,6 +44,7 @@ from firmware.gas.gas_meter import GasMeter
 from firmware.gas.leak_test import LeakTestState
 from firmware.gas.volume import PROFILE_CAPACITY
 from firmware.rules.localtime import BRUSSELS
+from firmware.settings import PrepaymentMode
 
 SERVER_SAP = 1
 VALVE_REFUSAL = ActionResult.TEMPORARY_FAILURE
@@ -58,13 +65,36 @@ def build_gas_logical_device(
     clients = default_clients(
         security.reader_password.encode(), security.management_password.encode()
     )
-    volume = _Volume(gas)
+    central = config.meter.prepayment is PrepaymentMode.CENTRAL
     objects: list[CosemObject] = [
         sap_assignment({SERVER_SAP: identity.logical_device_name.encode()}),
         _text(obis_map.LOGICAL_DEVICE_NAME, identity.logical_device_name),
         _text(obis_map.SERIAL_NUMBER, identity.serial_number),
         _text(obis_map.EAN, identity.ean),
         clock(_GasClock(runtime), BRUSSELS),
+        *gas_channel_objects(runtime, gas, central),
+        *central_balance_objects(
+            CentralBalanceBinding(
+                lambda: gas.balance,
+                gas.receive_balance_update if central else None,
+                runtime.clock.now,
+                runtime.wake,
+            )
+        ),
+    ]
+    return LogicalDevice(
+        objects, clients, server_sap=SERVER_SAP, max_receive_pdu_size=max_receive_pdu_size
+    )
+
+
+def gas_channel_objects(
+    runtime: VirtualMeter, gas: GasMeter, central: bool
+) -> tuple[CosemObject, ...]:
+    """The M-Bus channel 1 objects (volume, valve, profile) of ``gas``, served by its own
+    logical device or by the electricity meter's (``--with-gas``); ``central``: the valve's
+    remote_reconnect follows rule G4 on the gas meter's last balance."""
+    volume = _Volume(gas)
+    return (
         extended_register(
             obis_map.GAS_VOLUME,
             volume.dm3,
@@ -74,7 +104,7 @@ def build_gas_logical_device(
             status=lambda: Data.unsigned(0),
             value_type=DataType.DOUBLE_LONG_UNSIGNED,
         ),
-        disconnect_control(_Valve(runtime, gas), obis_map.GAS_VALVE, VALVE_REFUSAL),
+        disconnect_control(_Valve(runtime, gas, central), obis_map.GAS_VALVE, VALVE_REFUSAL),
         profile_generic(
             obis_map.GAS_LOAD_PROFILE,
             volume,
@@ -88,9 +118,6 @@ def build_gas_logical_device(
             PROFILE_CAPACITY,
             BRUSSELS,
         ),
-    ]
-    return LogicalDevice(
-        objects, clients, server_sap=SERVER_SAP, max_receive_pdu_size=max_receive_pdu_size
     )
 
 
@@ -129,8 +156,8 @@ class _GasClock:
 class _Valve:
     """``GasMeter``'s valve as the Disconnect control's relay."""
 
-    def __init__(self, runtime: VirtualMeter, gas: GasMeter) -> None:
-        self._runtime, self._gas = runtime, gas
+    def __init__(self, runtime: VirtualMeter, gas: GasMeter, central: bool) -> None:
+        self._runtime, self._gas, self._central = runtime, gas, central
 
     def output_state(self) -> bool:
         return self._gas.valve.output_state
@@ -154,9 +181,12 @@ class _Valve:
         return accepted
 
     def remote_reconnect(self) -> bool:
-        """Transition d, or after a leak-test lockout the head-end's re-enable (rule M4)."""
+        """Transition d (in central mode only with credit, rule G4), or after a leak-test
+        lockout the head-end's re-enable (rule M4)."""
         if self._gas.leak_test.state is LeakTestState.LOCKED_OUT:
             accepted = self._gas.remote_reenable()
+        elif self._central:
+            accepted = self._gas.enable_reconnection_on_last_balance().accepted
         else:
             accepted = self._gas.remote_reconnect().accepted
         self._runtime.wake()

@@ -219,10 +219,29 @@ GAS_OBIS_MAP: tuple[ObisEntry, ...] = (
         GAS_VALVE,
         70,
         "Disconnect control (gas valve)",
-        "1 remote_disconnect closes; 2 remote_reconnect arms the leak test (G3), or, when the "
-        "test locked out, re-enables it (M4); refused: temporary-failure",
+        "1 remote_disconnect closes; 2 remote_reconnect arms the leak test (G3; in central "
+        "mode only with a last balance >= 0.50 EUR, G4), or, when the test locked out, "
+        "re-enables it (M4); refused: temporary-failure",
     ),
     ObisEntry(GAS_LOAD_PROFILE, 7, "Gas load profile, 15 minutes", "clock + volume (dm3)"),
+    ObisEntry(
+        BALANCE_UPDATE_TIME,
+        1,
+        "Last balance update (94.32.2/1, euro menu)",
+        "date-time, local time; management writes in central mode",
+    ),
+    ObisEntry(
+        BALANCE,
+        3,
+        "Balance at the last update (94.32.2/2)",
+        "cents, double-long, scaler -2, EUR; one SET = one update",
+    ),
+    ObisEntry(
+        EMERGENCY_CREDIT,
+        3,
+        "Emergency credit left (94.32.2/3)",
+        "cents, double-long, scaler -2; kept in gas.vms",
+    ),
 )
 
 

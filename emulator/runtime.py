@@ -51,7 +51,8 @@ class VirtualMeter:
     ``meter`` is the electricity metering core (what COSEM and the readout serve); a budget
     meter (``kind: budget``) adds ``budget``, its card account around that core. A gas meter
     (``kind: gas``) has ``gas`` instead, fed by ``flow_sensor`` (the config's flow) through
-    ``hal.valve``; it has no ``meter``.
+    ``hal.valve``; it has no ``meter``. With ``run.with_gas`` an electricity meter also has a
+    ``gas`` meter (M-Bus channel 1) on its own ``gas_hal``, both stepped by the same loop.
 
     Raises ``ConfigError`` for a kind without firmware yet, ``FirmwareError`` (including
     ``StateFileError``) when the settings or the saved state are unusable."""
@@ -81,8 +82,10 @@ class VirtualMeter:
         self.flow_sensor: ModelledFlowSensor | None = None
         self._meter: ElectricityMeter | None = None
         self.firmware: Firmware
+        self.gas_hal: EmulatedMeterHal | None = None
         if config.kind == "gas":
-            self.gas = self._build_gas(config, nvm)
+            self.gas_hal = self.hal
+            self.gas = self._build_gas(config, nvm, self.hal)
             self.firmware = self.gas
         elif config.kind == "budget":
             self.hal.card_slot = EmulatedCardSlot(clock)
@@ -92,6 +95,13 @@ class VirtualMeter:
         else:
             self._meter = ElectricityMeter(config.meter, self.hal, nvm)
             self.firmware = self._meter
+        if run.with_gas:
+            if config.kind != "electricity":
+                raise ConfigError(f"--with-gas needs an electricity meter, not {config.kind}")
+            # The gas meter on M-Bus channel 1 has its own LCD, buttons and valve.
+            self.gas_hal = EmulatedMeterHal.build(clock, config.load.build())
+            self.gas = self._build_gas(config, nvm, self.gas_hal)
+            self.firmware = MeterPair(self.firmware, self.gas)
         self.until = _absolute(run.until, start)
         self._wake_event: asyncio.Event | None = None
         self._actions: list[tuple[datetime, int, Action]] = []
@@ -105,12 +115,13 @@ class VirtualMeter:
             raise ConfigError("a gas meter has no electricity metering core")
         return self._meter
 
-    def _build_gas(self, config: MeterConfig, nvm: NonVolatileMemory | None) -> GasMeter:
+    def _build_gas(
+        self, config: MeterConfig, nvm: NonVolatileMemory | None, hal: EmulatedMeterHal
+    ) -> GasMeter:
         valve = EmulatedValve(self.clock)
-        self.hal.valve = valve
+        hal.valve = valve
         self.flow_sensor = ModelledFlowSensor(self.clock, valve, config.flow.build())
         settings = GasSettings(control_mode=config.meter.control_mode, leak_test=config.leak_test)
-        hal = self.hal
         return GasMeter(self.clock, valve, self.flow_sensor, hal.lcd, hal.buttons, settings, nvm)
 
     def wake(self) -> None:
@@ -185,6 +196,24 @@ class VirtualMeter:
             wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=delay)
+
+
+class MeterPair:
+    """An electricity meter and its M-Bus gas meter stepped together on one run loop."""
+
+    def __init__(self, electricity: Firmware, gas: Firmware) -> None:
+        self._meters = (electricity, gas)
+
+    def advance_to(self, now: datetime) -> None:
+        for meter in self._meters:
+            meter.advance_to(now)
+
+    def next_deadline(self, include_scroll: bool = True) -> datetime:
+        return min(meter.next_deadline(include_scroll) for meter in self._meters)
+
+    def shutdown(self, at: datetime | None = None) -> None:
+        for meter in self._meters:
+            meter.shutdown(at)
 
 
 def _absolute(until: datetime | timedelta | None, start: datetime) -> datetime | None:

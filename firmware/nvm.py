@@ -14,7 +14,7 @@ is refused with ``StateFileError``, like the other files.
 
 A budget meter (rules B1-B11) keeps its card account's snapshot in ``budget.vms`` (same form
 as ``state.vms``) and the account's ledger in ``ledger.vml``. A gas meter keeps its volume
-register in ``gas.vms`` (same form).
+register and the last central balance update in ``gas.vms`` (same form).
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ press it integrates the volume up to now (so a valve move starts a new piece of 
 the leak test's own deadlines so a leak or a pass lands at its exact instant. A runner calls
 ``tick`` when the clock reaches ``next_deadline``. With a ``NonVolatileMemory`` the volume
 register survives a restart (it never goes backwards, rule G1): restored at power-up, saved at
-``shutdown`` and before a higher value leaves the meter (``volume_for_release``).
+``shutdown`` and before a higher value leaves the meter (``volume_for_release``); the last
+central balance update (rules G2, E7) is saved with it when it arrives.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from firmware.central_balance import BalanceUpdate
+from firmware.central_balance import BalanceUpdate, CentralBalance
 from firmware.disconnect_control import ControlState, TransitionResult
 from firmware.errors import StateFileError
 from firmware.gas.display import GasDisplay, LeakTestView
@@ -56,7 +58,7 @@ class GasMeter:
         self.valve = GasValve(valve, self.settings.control_mode)
         self.leak_test = LeakTest(self.valve, flow, self.settings.leak_test)
         self.display = GasDisplay(self.settings.backlight)
-        self.balance: BalanceUpdate | None = None
+        self._central = CentralBalance(_restored_balance(nvm))
         buttons.subscribe(self._on_button)
         self.tick()
 
@@ -71,6 +73,11 @@ class GasMeter:
         if self.metering.dm3 > self._saved_dm3:
             self._save()
         return self.metering.dm3
+
+    @property
+    def balance(self) -> BalanceUpdate | None:
+        """The platform's last balance update (central mode, rule M5), None before the first."""
+        return self._central.last_update
 
     @property
     def prepayment_balance(self) -> BalanceUpdate | None:
@@ -102,13 +109,32 @@ class GasMeter:
     def _save(self) -> None:
         if self._nvm is not None:
             register = self.metering.register
-            self._nvm.save_gas({"dm3": register.dm3, "carried": register.carried})
+            snapshot: dict[str, Any] = {"dm3": register.dm3, "carried": register.carried}
+            if self.balance is not None:
+                snapshot["balance"] = _balance_snapshot(self.balance)
+            self._nvm.save_gas(snapshot)
             self._saved_dm3 = register.dm3
 
-    def receive_balance(self, update: BalanceUpdate) -> None:
-        """The 94.32.2 values shown in the prepayment menu (rule G2)."""
-        self.balance = update
+    def receive_balance_update(
+        self, at: datetime, balance: Money, emergency_credit: Money
+    ) -> BalanceUpdate:
+        """The 94.32.2 values shown in the prepayment menu (rule G2), kept over a restart.
+        Raises ``FirmwareError`` as ``CentralBalance`` does (naive time, negative credit)."""
+        update = self._central.receive_balance_update(at, balance, emergency_credit)
         self.tick()
+        self._save()
+        return update
+
+    def receive_balance(self, update: BalanceUpdate) -> None:
+        self.receive_balance_update(update.at, update.balance, update.emergency_credit)
+
+    def enable_reconnection_on_last_balance(self) -> TransitionResult:
+        """Central mode: the platform's reconnect order, taken only when the last balance it
+        sent is 0.50 EUR or more (rule G4); refused before any balance arrived."""
+        if self.balance is None:
+            reason = "no balance received yet (rule G4)"
+            return TransitionResult(False, self.valve.control_state, reason=reason)
+        return self.enable_reconnection_if_credit(self.balance.balance)
 
     def remote_disconnect(self) -> TransitionResult:
         """The prepayment cut (rule M2, transitions b, c)."""
@@ -162,6 +188,30 @@ class GasMeter:
     def _show(self) -> None:
         view = LeakTestView(self.leak_test.state, self.settings.leak_test.button)
         self._lcd.show(self.display.render(self, self.valve.position, view))
+
+
+def _balance_snapshot(update: BalanceUpdate) -> dict[str, Any]:
+    return {
+        "at": update.at.isoformat(),
+        "balance_mc": update.balance.milli_cents,
+        "emergency_credit_mc": update.emergency_credit.milli_cents,
+    }
+
+
+def _restored_balance(nvm: NonVolatileMemory | None) -> BalanceUpdate | None:
+    snapshot = nvm.load_gas() if nvm is not None else None
+    if snapshot is None or "balance" not in snapshot:
+        return None
+    assert nvm is not None
+    try:
+        saved = snapshot["balance"]
+        at = datetime.fromisoformat(saved["at"])
+        balance, credit = Money(int(saved["balance_mc"])), Money(int(saved["emergency_credit_mc"]))
+    except (KeyError, TypeError, ValueError) as error:
+        raise StateFileError(f"{nvm.directory}: unusable gas balance ({error})") from error
+    if at.tzinfo is None:
+        raise StateFileError(f"{nvm.directory}: gas balance time without a zone")
+    return BalanceUpdate(at, balance, credit)
 
 
 def _restored_register(nvm: NonVolatileMemory | None) -> VolumeRegister:

@@ -19,9 +19,11 @@ from emulator.config import RunConfig, default_config_text, parse_config
 from emulator.cosem_binding import build_logical_device
 from emulator.runtime import VirtualMeter
 from emulator.tcp_service import TcpService
+from firmware.central_balance import BalanceUpdate
 from firmware.disconnect_control import ControlState
 from firmware.gas.gas_meter import GasMeter
 from firmware.gas.leak_test import LeakTestState
+from firmware.rules.money import Money
 from hal.flow_models import ConstantFlow
 from hal.valve import ValvePosition
 
@@ -155,6 +157,7 @@ async def test_gurux_cuts_the_gas_and_a_passed_leak_test_reopens_it(quiet_gas: S
     assert quiet_gas.valve_moves() == ["closed"]
     assert quiet_gas.control_state() is ControlState.DISCONNECTED
     assert await in_thread(lambda: order("remoteDisconnect")) == 2  # temporary-failure
+    quiet_gas.gas.receive_balance(BalanceUpdate(START, Money.eur(20), Money(0)))  # G4: credit
     assert await in_thread(lambda: order("remoteReconnect")) == 0
     assert quiet_gas.test_state() is LeakTestState.ARMED
     assert quiet_gas.valve_moves() == ["closed"]  # enabling alone opens nothing
