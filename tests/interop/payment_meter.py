@@ -5,28 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Final
 
-from cosem.apdu import (
-    AARE,
-    AARQ,
-    AcseResult,
-    ActionRequestNormal,
-    ActionResponseNormal,
-    ActionResult,
-    AttributeDescriptor,
-    AuthenticationMechanism,
-    Conformance,
-    DataAccessResult,
-    GetRequestNormal,
-    GetResponseNormal,
-    InitiateRequest,
-    MethodDescriptor,
-    SetRequestNormal,
-    SetResponseNormal,
-    parse_apdu,
-)
-from cosem.axdr import Data
-from cosem.obis import Obis
-from cosem.server import LogicalDevice, ServerAssociation
+from cosem.server import LogicalDevice
 from emulator.config import MeterConfig, RunConfig, parse_config
 from emulator.cosem_binding import build_logical_device
 from emulator.runtime import VirtualMeter
@@ -34,7 +13,6 @@ from emulator.tcp_service import TcpService
 from firmware.prepayment.token import make_token
 from firmware.rules.money import Money
 
-ALL: Final = Conformance.GET | Conformance.SET | Conformance.ACTION
 TOKEN_KEY: Final = "000102030405060708090A0B0C0D0E0F"
 SERIAL: Final = "VM0000000001"
 # Monday 2 March 2026, 10:00 in Brussels: peak tariff, outside the non-disconnect period.
@@ -78,41 +56,3 @@ async def serve_meter_mode() -> tuple[VirtualMeter, TcpService]:
 def device(runtime: VirtualMeter) -> LogicalDevice:
     """The logical device over `runtime`; associations of one device share its objects."""
     return build_logical_device(runtime, meter_mode_config())
-
-
-def associate(device: LogicalDevice, client: int, password: bytes | None) -> ServerAssociation:
-    association = device.association(client)
-    aarq = AARQ(
-        InitiateRequest(ALL, 0xFFFF),
-        mechanism=AuthenticationMechanism.LLS if password else None,
-        authentication_value=password,
-    )
-    aare = parse_apdu(association.handle(aarq.to_bytes()) or b"")
-    assert isinstance(aare, AARE) and aare.result is AcseResult.ACCEPTED
-    return association
-
-
-def read(association: ServerAssociation, target: tuple[int, Obis], attribute: int) -> object:
-    """The attribute's Data, or the DataAccessResult of a refusal."""
-    request = GetRequestNormal(AttributeDescriptor(*target, attribute))
-    response = parse_apdu(association.handle(request.to_bytes()) or b"")
-    assert isinstance(response, GetResponseNormal)
-    return response.result
-
-
-def write(
-    association: ServerAssociation, target: tuple[int, Obis], attribute: int, value: Data
-) -> DataAccessResult:
-    request = SetRequestNormal(AttributeDescriptor(*target, attribute), value)
-    response = parse_apdu(association.handle(request.to_bytes()) or b"")
-    assert isinstance(response, SetResponseNormal)
-    return response.result
-
-
-def act(
-    association: ServerAssociation, target: tuple[int, Obis], method: int, parameter: Data | None
-) -> ActionResult:
-    request = ActionRequestNormal(MethodDescriptor(*target, method), parameter)
-    response = parse_apdu(association.handle(request.to_bytes()) or b"")
-    assert isinstance(response, ActionResponseNormal)
-    return response.result

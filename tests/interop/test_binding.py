@@ -5,25 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import in_process
 import pytest
 from served_tcp import START
 
 from cosem.access import DEFAULT_MANAGEMENT_PASSWORD, DEFAULT_READER_PASSWORD
 from cosem.apdu import (
-    AARE,
-    AARQ,
-    AcseResult,
-    ActionRequestNormal,
-    ActionResponseNormal,
     ActionResult,
     AttributeDescriptor,
-    AuthenticationMechanism,
-    Conformance,
     DataAccessResult,
-    GetRequestNormal,
-    GetResponseNormal,
-    InitiateRequest,
-    MethodDescriptor,
     SetRequestNormal,
     SetRequestWithList,
     SetResponseNormal,
@@ -47,13 +37,7 @@ from firmware.rules.money import Money
 from firmware.settings import MeterSettings, PrepaymentMode
 
 README = Path(__file__).parents[2] / "README.md"
-ALL = (
-    Conformance.GET
-    | Conformance.SET
-    | Conformance.ACTION
-    | Conformance.SELECTIVE_ACCESS
-    | Conformance.MULTIPLE_REFERENCES
-)
+RELAY = (70, obis_map.DISCONNECT_CONTROL)
 
 
 def meter() -> VirtualMeter:
@@ -67,40 +51,21 @@ def management(runtime: VirtualMeter, config: MeterConfig | None = None) -> Serv
 def associate(
     runtime: VirtualMeter, client: int, password: bytes | None, config: MeterConfig | None = None
 ) -> ServerAssociation:
-    association = build_logical_device(runtime, config or MeterConfig()).association(client)
-    aarq = AARQ(
-        InitiateRequest(ALL, 0xFFFF),
-        mechanism=AuthenticationMechanism.LLS if password else None,
-        authentication_value=password,
+    return in_process.associate(
+        build_logical_device(runtime, config or MeterConfig()), client, password
     )
-    aare = parse_apdu(association.handle(aarq.to_bytes()) or b"")
-    assert isinstance(aare, AARE) and aare.result is AcseResult.ACCEPTED
-    return association
 
 
 def get(association: ServerAssociation, class_id: int, obis: Obis, attr: int) -> object:
-    request = GetRequestNormal(AttributeDescriptor(class_id, obis, attr))
-    response = parse_apdu(association.handle(request.to_bytes()) or b"")
-    assert isinstance(response, GetResponseNormal)
-    return response.result
+    return in_process.read(association, (class_id, obis), attr)
 
 
 def act(association: ServerAssociation, method: int) -> ActionResult:
-    request = ActionRequestNormal(
-        MethodDescriptor(70, obis_map.DISCONNECT_CONTROL, method), Data.integer(0)
-    )
-    response = parse_apdu(association.handle(request.to_bytes()) or b"")
-    assert isinstance(response, ActionResponseNormal)
-    return response.result
+    return in_process.act(association, RELAY, method, Data.integer(0))
 
 
 def set_mode(association: ServerAssociation, mode: int) -> DataAccessResult:
-    request = SetRequestNormal(
-        AttributeDescriptor(70, obis_map.DISCONNECT_CONTROL, 4), Data.enum(mode)
-    )
-    response = parse_apdu(association.handle(request.to_bytes()) or b"")
-    assert isinstance(response, SetResponseNormal)
-    return response.result
+    return in_process.write(association, RELAY, 4, Data.enum(mode))
 
 
 def test_the_obis_map_is_exactly_what_is_served() -> None:
@@ -165,10 +130,7 @@ UPDATE_AT = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)  # 06:00 in Brussels
 
 
 def put(association: ServerAssociation, class_id: int, obis: Obis, value: Data) -> object:
-    request = SetRequestNormal(AttributeDescriptor(class_id, obis, 2), value)
-    response = parse_apdu(association.handle(request.to_bytes()) or b"")
-    assert isinstance(response, SetResponseNormal)
-    return response.result
+    return in_process.write(association, (class_id, obis), 2, value)
 
 
 def stamp(moment: datetime) -> Data:

@@ -10,15 +10,13 @@ from typing import Any
 
 from gurux_dlms.enums import ObjectType
 from gurux_session import GuruxSession
+from in_process import associate, read, write
 from payment_meter import (
     CONFIG_TEXT,
     START,
-    associate,
     device,
     meter_mode_config,
     meter_mode_runtime,
-    read,
-    write,
 )
 from test_payment_binding import relay
 

@@ -6,16 +6,13 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 import pytest
+from in_process import act, associate, read, write
 from payment_meter import (
     START,
-    act,
-    associate,
     device,
     meter_mode_config,
     meter_mode_runtime,
-    read,
     token,
-    write,
 )
 
 from cosem.access import DEFAULT_MANAGEMENT_PASSWORD, DEFAULT_READER_PASSWORD

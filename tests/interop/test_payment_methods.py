@@ -7,14 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from in_process import act, associate, read, write
 from payment_meter import (
-    act,
-    associate,
     device,
     meter_mode_config,
     meter_mode_runtime,
-    read,
-    write,
 )
 
 from cosem.access import DEFAULT_MANAGEMENT_PASSWORD, DEFAULT_READER_PASSWORD

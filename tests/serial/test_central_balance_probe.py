@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
+from balance_items import lcd_items, mode_c_items
 
 from cosem.access import DEFAULT_MANAGEMENT_PASSWORD
 from cosem.apdu import AttributeDescriptor
@@ -28,7 +29,7 @@ from emulator.tcp_service import TcpService
 from firmware.rules.localtime import BRUSSELS
 from firmware.settings import MeterSettings, PrepaymentMode
 from hal.optical import SerialOpticalPort
-from headend.serial import ProbeTarget, connect_serial, read_mode_c
+from headend.serial import ProbeTarget, connect_serial
 from headend.session import Session
 from headend.tcp import TcpWrapperTransport
 
@@ -86,35 +87,13 @@ def probe(meter: PrepaidMeter, client: int) -> ProbeTarget:
     )
 
 
-async def mode_c_items(meter: PrepaidMeter) -> dict[str, tuple[str, str]]:
-    port = SerialOpticalPort(meter.probe_path)
-    try:
-        _, data_sets = await read_mode_c(port, 9600)
-    finally:
-        port.close()
-    await asyncio.sleep(0.1)  # the meter returns to 300 baud after the readout
-    return {d.address: (d.value, d.unit) for d in data_sets if d.address.startswith("94.32")}
-
-
 async def mode_e_items(meter: PrepaidMeter) -> list[Data]:
     async with Session(await connect_serial(probe(meter, 16))) as session:
         return [await session.get(attribute) for attribute in (TIME, BALANCE, CREDIT)]
 
 
-def lcd_items(meter: PrepaidMeter) -> list[tuple[str, str, str]]:
-    """Press 7 times until 94.32.2 appears (RESA profile, rule E6), then /2 and /3."""
-    hal = meter.virtual.hal
-    shown = []
-    for press in range(9):
-        hal.buttons.press("green")
-        if press >= 6:
-            state = hal.lcd.state
-            shown.append((state.code, state.value, state.unit))
-    return shown
-
-
 async def check_everywhere(meter: PrepaidMeter) -> None:
-    assert await mode_c_items(meter) == {
+    assert await mode_c_items(meter.probe_path) == {
         "94.32.2.1": ("261127070000", ""),
         "94.32.2.2": ("-3.45", "EUR"),
         "94.32.2.3": ("11.55", "EUR"),
@@ -123,7 +102,7 @@ async def check_everywhere(meter: PrepaidMeter) -> None:
     assert isinstance(update_time.value, bytes)
     assert date_time_in_zone(update_time.value, BRUSSELS) == UPDATE_AT
     assert (balance, credit) == (Data.double_long(-345), Data.double_long(1155))
-    assert lcd_items(meter) == [
+    assert lcd_items(meter.virtual.hal) == [
         ("94.32.2.1", "27/11/26 07:00", ""),
         ("94.32.2.2", "-3.45", "EUR"),
         ("94.32.2.3", "11.55", "EUR"),
@@ -153,7 +132,7 @@ async def test_a_balance_set_over_hdlc_is_what_the_probe_and_the_lcd_show(
 async def test_before_the_first_update_the_readout_has_empty_items(
     prepaid: PrepaidMeter,
 ) -> None:  # rule E7
-    assert await mode_c_items(prepaid) == {f"94.32.2.{n}": ("", "") for n in (1, 2, 3)}
+    assert await mode_c_items(prepaid.probe_path) == {f"94.32.2.{n}": ("", "") for n in (1, 2, 3)}
 
 
 def test_without_prepayment_the_readout_has_no_balance_items() -> None:  # rule E7

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from balance_items import lcd_items, mode_c_items
 
 from cosem.apdu import AttributeDescriptor
 from cosem.axdr import Data
@@ -22,7 +23,7 @@ from firmware.prepayment.token import make_token
 from firmware.rules.localtime import BRUSSELS
 from firmware.rules.money import Money
 from hal.optical import SerialOpticalPort
-from headend.serial import ProbeTarget, connect_serial, read_mode_c
+from headend.serial import ProbeTarget, connect_serial
 from headend.session import Session
 
 PHYSICAL_ADDRESS = 17
@@ -77,16 +78,6 @@ async def prepaid(socat_pair: tuple[str, str]) -> AsyncIterator[MeterModeMeter]:
         port.close()
 
 
-async def mode_c_items(meter: MeterModeMeter) -> dict[str, tuple[str, str]]:
-    port = SerialOpticalPort(meter.probe_path)
-    try:
-        _, data_sets = await read_mode_c(port, 9600)
-    finally:
-        port.close()
-    await asyncio.sleep(0.1)  # the meter returns to 300 baud after the readout
-    return {d.address: (d.value, d.unit) for d in data_sets if d.address.startswith("94.32")}
-
-
 async def mode_e_items(meter: MeterModeMeter) -> list[Data]:
     target = ProbeTarget(
         meter.probe_path, server=ServerAddress(1, PHYSICAL_ADDRESS, 2), client=ClientAddress(16)
@@ -95,21 +86,9 @@ async def mode_e_items(meter: MeterModeMeter) -> list[Data]:
         return [await session.get(item) for item in ITEMS]
 
 
-def lcd_items(meter: MeterModeMeter) -> list[tuple[str, str, str]]:
-    """Press 7 times until 94.32.2 appears (RESA profile, rule E6), then /2 and /3."""
-    hal = meter.virtual.hal
-    shown = []
-    for press in range(9):
-        hal.buttons.press("green")
-        if press >= 6:
-            state = hal.lcd.state
-            shown.append((state.code, state.value, state.unit))
-    return shown
-
-
 async def test_the_probe_reads_the_meters_own_account(prepaid: MeterModeMeter) -> None:
     # rules E7, M5: charged up to the read (20:00 local), as the LCD shows it
-    assert await mode_c_items(prepaid) == {
+    assert await mode_c_items(prepaid.probe_path) == {
         "94.32.2.1": ("260302200000", ""),
         "94.32.2.2": ("14.00", "EUR"),
         "94.32.2.3": ("15.00", "EUR"),
@@ -118,7 +97,7 @@ async def test_the_probe_reads_the_meters_own_account(prepaid: MeterModeMeter) -
     assert isinstance(update_time.value, bytes)
     assert date_time_in_zone(update_time.value, BRUSSELS) == NOW
     assert (balance, credit) == (Data.double_long(1400), Data.double_long(1500))
-    assert lcd_items(prepaid) == [
+    assert lcd_items(prepaid.virtual.hal) == [
         ("94.32.2.1", "02/03/26 20:00", ""),
         ("94.32.2.2", "14.00", "EUR"),
         ("94.32.2.3", "15.00", "EUR"),
@@ -129,5 +108,5 @@ async def test_a_top_up_shows_at_once_in_the_readout(prepaid: MeterModeMeter) ->
     # rules E7, P6: the meter keeps the balance itself, so no lag behind a platform
     token = make_token(TOKEN_KEY, "VM0000000001", 1, Money.eur(25))
     assert prepaid.virtual.meter.enter_token(token).accepted
-    items = await mode_c_items(prepaid)
+    items = await mode_c_items(prepaid.probe_path)
     assert items["94.32.2.2"] == ("39.00", "EUR")
