@@ -4,12 +4,15 @@ before the first update), 94.32.2 the balance and 94.32.3 the emergency credit l
 whole cents as double-long, scaler -2, unit 10 currency; 0 before the first update).
 When writable the management client writes them: each SET is one balance update keeping the
 other two values; a SET of the balance or of the emergency credit is stamped with the meter's
-clock, a SET of the time restamps the update. Otherwise nobody may write them."""
+clock, a SET of the time restamps the update. Otherwise nobody may write them.
+
+Also the Token gateway's sink both meters share in meter-side mode (``TokenSink``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 from cosem.access import Role
 from cosem.apdu.enums import DataAccessResult
@@ -24,6 +27,7 @@ from cosem.classes.base import (
 )
 from cosem.classes.clock import date_time_in_zone, local_date_time
 from cosem.classes.data import live_data
+from cosem.classes.payment import TOKEN_EXECUTION_OK, TokenResult
 from cosem.classes.register import REGISTER_CLASS_ID, Unit, integer_reader, scaler_unit
 from cosem.datetime_codec import CosemDateTime
 from cosem.errors import DecodeError
@@ -31,8 +35,10 @@ from cosem.obis import Obis
 from emulator import obis_map
 from firmware.central_balance import BalanceUpdate
 from firmware.errors import FirmwareError
+from firmware.prepayment.account import MeterSideAccount
 from firmware.rules.localtime import BRUSSELS
 from firmware.rules.money import MILLI_CENTS_PER_CENT, ZERO, Money
+from firmware.rules.token import TOKEN_BYTES, TokenCheck
 
 CENTS_SCALER = -2
 NO_UPDATE_TIME = CosemDateTime(None, None, None, None, None, None, None, None, None, None)
@@ -115,23 +121,59 @@ def _money(value: Data) -> Money:
     return Money(whole_cents * MILLI_CENTS_PER_CENT)
 
 
-def central_balance_objects(balance: CentralBalanceBinding) -> tuple[CosemObject, ...]:
-    """94.32.1 (time), 94.32.2 (balance), 94.32.3 (emergency credit), rule E7."""
+BALANCE_CODES = (obis_map.BALANCE_UPDATE_TIME, obis_map.BALANCE, obis_map.EMERGENCY_CREDIT)
+GAS_CHANNEL_BALANCE_CODES = (
+    obis_map.GAS_BALANCE_UPDATE_TIME,
+    obis_map.GAS_BALANCE,
+    obis_map.GAS_EMERGENCY_CREDIT,
+)
+"""The gas meter's balance served by an electricity meter (``--with-gas``, channel 1)."""
+
+
+def central_balance_objects(
+    balance: CentralBalanceBinding, codes: tuple[Obis, Obis, Obis] = BALANCE_CODES
+) -> tuple[CosemObject, ...]:
+    """94.32.1 (time), 94.32.2 (balance), 94.32.3 (emergency credit), rule E7; ``codes``
+    name them (B = 1 for the gas meter on channel 1)."""
     writer = Role.MANAGEMENT if balance.writable else None
+    update_time, amount, emergency_credit = codes
     return (
-        live_data(
-            obis_map.BALANCE_UPDATE_TIME,
-            balance.update_time,
-            balance.set_update_time if writer else None,
-        ),
-        money_register(obis_map.BALANCE, balance.balance_cents, balance.set_balance, writer),
+        live_data(update_time, balance.update_time, balance.set_update_time if writer else None),
+        money_register(amount, balance.balance_cents, balance.set_balance, writer),
         money_register(
-            obis_map.EMERGENCY_CREDIT,
-            balance.emergency_credit_cents,
-            balance.set_emergency_credit,
-            writer,
+            emergency_credit, balance.emergency_credit_cents, balance.set_emergency_credit, writer
         ),
     )
+
+
+class TokenMeter(Protocol):
+    """A meter with a meter-side account (electricity or gas)."""
+
+    def enter_token(self, token: str | bytes) -> TokenCheck: ...
+
+    def account_for_release(self) -> MeterSideAccount: ...
+
+
+class TokenSink:
+    """The Token gateway's sink: a token entered over COSEM is a top-up (P6) of ``meter``;
+    ``changed`` (the run loop's wake) is told after each."""
+
+    def __init__(self, meter: TokenMeter, changed: Callable[[], None]) -> None:
+        self._meter, self._changed = meter, changed
+
+    def enter(self, token: bytes) -> TokenResult:
+        meter = self._meter
+        # The printed token's text, or its 14 bytes as such (what a hex-minded client sends).
+        check = meter.enter_token(token.hex() if len(token) == TOKEN_BYTES else token)
+        self._changed()
+        if not check.accepted:
+            return TokenResult(check.status.cosem_status_code, (f"refused: {check.status.value}",))
+        assert check.amount is not None  # set on every accepted token
+        account = meter.account_for_release()
+        return TokenResult(
+            TOKEN_EXECUTION_OK,
+            (f"top-up {check.amount} EUR", f"token {check.seq}", f"balance {account.balance} EUR"),
+        )
 
 
 def money_register(

@@ -164,6 +164,11 @@ def print_lcd(moment: datetime, state: LcdState) -> None:
     print(f"{to_local(moment):%Y-%m-%d %H:%M:%S %Z}  {render_line(state)}", flush=True)
 
 
+def print_gas_lcd(moment: datetime, state: LcdState) -> None:
+    """The M-Bus gas meter's LCD under ``--with-gas``, prefixed ``gas``."""
+    print(f"{to_local(moment):%Y-%m-%d %H:%M:%S %Z}  gas {render_line(state)}", flush=True)
+
+
 def print_stderr(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
@@ -193,31 +198,13 @@ async def serve(
         await run_cli(virtual, config, communication.tcp, tracer)
 
 
-def refuse_gas_services(config: MeterConfig, tcp_hdlc: str | None) -> None:
-    """A gas meter is served over the COSEM TCP wrapper only, so far."""
-    communication = config.communication
-    asked = [
-        name
-        for name, value in (
-            ("serial", communication.serial),
-            ("mqtt", communication.mqtt),
-            ("tcp-hdlc", tcp_hdlc),
-        )
-        if value is not None
-    ]
-    if asked:
-        raise ConfigError(f"a gas meter is served over --tcp only, not {', '.join(asked)} (yet)")
-
-
 def run_command(args: argparse.Namespace) -> int:
     from emulator.runtime import VirtualMeter
 
     config = config_from_args(args)
     if config.run.instant and config.run.until is None:
         raise ConfigError("--instant needs --until (or run.until in the file)")
-    if config.kind == "gas":
-        refuse_gas_services(config, args.tcp_hdlc)
-    virtual = VirtualMeter(config, config.run, on_lcd=print_lcd)
+    virtual = VirtualMeter(config, config.run, on_lcd=print_lcd, on_gas_lcd=print_gas_lcd)
     try:
         tracer = open_trace(args.trace)  # one trace for every service: '-' is stderr
     except OSError as error:
@@ -270,7 +257,10 @@ def config_command(args: argparse.Namespace) -> int:
 
 def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--start", metavar="ISO", default="2026-11-27T00:00", help="day to simulate (Brussels)"
+        "--start",
+        metavar="ISO",
+        default="2026-11-25T22:00",
+        help="when the meters are installed, Brussels time (default: a Wednesday evening)",
     )
 
 
@@ -279,6 +269,50 @@ def demo_command(args: argparse.Namespace) -> int:
 
     run_demo(parse_instant(args.start))
     return EXIT_OK
+
+
+# -- vmeter replay / record (emulator.scenario.cli) ------------------------------------------
+
+
+def configure_replay(parser: argparse.ArgumentParser) -> None:
+    from emulator.scenario.cli import configure_replay as configure
+
+    configure(parser)
+
+
+def replay_command(args: argparse.Namespace) -> int:
+    from emulator.scenario.cli import replay_command as replay
+
+    return replay(args)
+
+
+def add_record_arguments(parser: argparse.ArgumentParser) -> None:
+    from emulator.scenario.cli import add_record_arguments as add_output
+
+    add_output(parser)
+    add_run_arguments(parser)
+
+
+def record_command(args: argparse.Namespace) -> int:
+    from emulator.scenario.cli import record_command as record
+
+    return record(args, config_from_args(args))
+
+
+# -- vmeter tui (emulator.tui.command) -------------------------------------------------------
+
+
+def add_tui_arguments(parser: argparse.ArgumentParser) -> None:
+    from emulator.tui.command import add_tui_options
+
+    add_run_arguments(parser)
+    add_tui_options(parser)
+
+
+def tui_command(args: argparse.Namespace) -> int:
+    from emulator.tui.command import tui_command as tui
+
+    return tui(args, config_from_args(args))
 
 
 COMMANDS: list[Command] = [
@@ -293,6 +327,24 @@ COMMANDS: list[Command] = [
     Command("headend", "talk to a meter as the head-end", configure_headend, headend_command),
     Command("card", "budget-meter card files: new, load, show", configure_card, card_command),
     Command("token", "meter-side prepayment top-up tokens: make", configure_token, token_command),
+    Command(
+        "replay",
+        "replay a scenario file headless: timeline, PASS/FAIL per expectation",
+        configure_replay,
+        replay_command,
+    ),
+    Command(
+        "record",
+        "run a meter, read actions on stdin, write them as a scenario file",
+        add_record_arguments,
+        record_command,
+    ),
+    Command(
+        "tui",
+        "the meter on screen: LCD, buttons, card slot, panels, replay controls",
+        add_tui_arguments,
+        tui_command,
+    ),
 ]
 
 

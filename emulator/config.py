@@ -132,6 +132,8 @@ class MeterConfig:
     run: RunConfig = field(default_factory=RunConfig)
     budget: BudgetSettings = field(default_factory=BudgetSettings)
     """Read by ``kind: budget`` only (the card account, rules B1-B11)."""
+    gas_price_per_m3: Money = field(default_factory=lambda: Money.parse("0.8500"))
+    """The gas meter's account in meter mode (``prepayment.price_per_m3``, rule M5)."""
 
     @property
     def prepayment_mode(self) -> str:
@@ -148,7 +150,7 @@ _PROFILE_LINE = (
 )
 _KIND_DEFAULTS = {
     "electricity": ("central", _PROFILE_LINE),
-    "gas": ("central", "items: [1.8.1]"),
+    "gas": ("central", ""),  # no display section: the gas LCD is fixed (rule G1)
     "budget": ("none", "items: [1.8.1, 1.8.2]"),
 }
 _BUDGET_SECTION = """
@@ -169,12 +171,28 @@ leak_test:                         # kind gas only (rule G3)
 """
 
 
+_ELECTRICITY_PREPAYMENT = """\
+  prices: {peak: "0.3000", offpeak: "0.2500"}  # EUR per kWh imported, quoted
+  low_credit_threshold: "5.00"     # EUR (rule P2); a notice when the balance reaches it
+  power_limiter: false             # true: limit the power instead of cutting (rule P4)
+  power_limit_w: 2300              # the limit; above it the relay opens until the button
+  weekly_fixed_charge: "0.00"      # EUR taken each Monday 00:00 (rule B10); 0 = none
+"""
+_GAS_PREPAYMENT = """\
+  price_per_m3: "0.8500"           # EUR per m3 of gas, quoted; no limiter for gas (rule P4)
+  low_credit_threshold: "5.00"     # EUR (rule P2); a notice when the balance reaches it
+  weekly_fixed_charge: "0.00"      # EUR taken each Monday 00:00 (rule B10); 0 = none
+"""
+
+
 def default_config_text(kind: str = "electricity") -> str:
-    """The documented default configuration for a meter of ``kind``."""
+    """The documented default configuration for a meter of ``kind``: a gas meter's has no
+    electricity-only sections (tariff, display, load, limiter, breaker)."""
     if kind not in KINDS:
         raise ConfigError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     prepayment, display_list = _KIND_DEFAULTS[kind]
-    return f"""\
+    gas = kind == "gas"
+    text = f"""\
 # vmeter meter configuration ({kind}). Every key is optional; unknown keys are errors.
 kind: {kind}                 # electricity | gas | budget
 
@@ -201,14 +219,16 @@ security:
 prepayment:
   mode: {prepayment}                 # none | central (head-end keeps the balance) | meter
   # Meter mode only: the meter keeps the balance, charges energy, takes top-up tokens.
-  prices: {{peak: "0.3000", offpeak: "0.2500"}}  # EUR per kWh imported, quoted
-  low_credit_threshold: "5.00"     # EUR (rule P2); a notice when the balance reaches it
-  power_limiter: false             # true: limit the power instead of cutting (rule P4)
-  power_limit_w: 2300              # the limit; above it the relay opens until the button
-  weekly_fixed_charge: "0.00"      # EUR taken each Monday 00:00 (rule B10); 0 = none
-
+"""
+    text += _GAS_PREPAYMENT if gas else _ELECTRICITY_PREPAYMENT
+    text += """
 disconnect_control:
   control_mode: 3                  # 0..6 (COSEM class 70); 3 = rule M1
+"""
+    if gas:
+        text += "\n"
+    else:
+        text += f"""\
   max_current_a: 40                # per phase; above it the breaker trips (rule E9)
 
 tariff:                            # local time, Europe/Brussels (rules E2, M7)
@@ -228,13 +248,18 @@ load:                              # one of: watts, schedule, csv
   # schedule: [["07:00", 800], ["09:00", 200], ["18:00", 1500], ["23:00", 150]]
   # csv: load.csv                  # rows: ISO timestamp, import W[, export W], 15 minutes each
 
+"""
+    text += """\
 run:                               # defaults for `vmeter run` (the command line wins)
   state: null                      # state directory; null = no persistence
   speed: 1                         # N x real time
   instant: false                   # true: jump from event to event
   start: null                      # ISO date-time; null = now
   until: null                      # ISO date-time or +1d, +6h, +30m; null = forever
-""" + {"budget": _BUDGET_SECTION, "gas": _FLOW_SECTION}.get(kind, "")
+"""
+    if kind == "electricity":
+        text += "  with_gas: false                  # true: a gas meter on M-Bus channel 1\n"
+    return text + {"budget": _BUDGET_SECTION, "gas": _FLOW_SECTION}.get(kind, "")
 
 
 # -- parsing ------------------------------------------------------------------------------------
@@ -263,8 +288,13 @@ def parse_config(text: str, source: str = "<config>", base: Path | None = None) 
         loader.dispose()
     if root is None:
         return MeterConfig()
-    reader = _Reader(yaml.SafeLoader(""), source, base or Path.cwd())
-    return reader.meter_config(root)
+    return config_from_node(root, source, base or Path.cwd())
+
+
+def config_from_node(root: yaml.Node, source: str, base: Path) -> MeterConfig:
+    """A configuration from an already composed YAML mapping (a scenario's ``config:``), its
+    errors naming the lines of ``source``."""
+    return _Reader(yaml.SafeLoader(""), source, base).meter_config(root)
 
 
 class _Reader:
@@ -433,6 +463,7 @@ class _Reader:
         kind = top.get("kind", "electricity")
         self._check_kind(root, kind, top)
         prepayment = dict(top.get("prepayment", {}))
+        gas_price = prepayment.pop("price_per_m3", MeterConfig().gas_price_per_m3)
         security = top.get("security", SecurityConfig())
         meter_side = MeterSideSettings(
             token_key=bytes.fromhex(security.token_key),
@@ -458,6 +489,7 @@ class _Reader:
             leak_test=top.get("leak_test", LeakTestSettings()),
             run=top.get("run", RunConfig()),
             budget=top.get("budget", BudgetSettings()),
+            gas_price_per_m3=gas_price,
         )
 
     def _check_kind(self, root: yaml.Node, kind: str, top: dict[str, Any]) -> None:
@@ -468,6 +500,8 @@ class _Reader:
         for gas_only in ("flow", "leak_test"):
             if kind != "gas" and gas_only in top:
                 raise self.error(root, f"the {gas_only} section is for kind gas, not {kind}")
+        if kind == "budget" and "price_per_m3" in top.get("prepayment", {}):
+            raise self.error(root, "prepayment.price_per_m3 is for a gas meter, not kind budget")
         mode = top.get("prepayment", {}).get("mode", "none")
         if kind == "budget" and mode != "none":
             raise self.error(
@@ -518,6 +552,16 @@ class _Reader:
                     )
             return {PRICE_KEYS[key]: price for key, price in given.items()}
 
+        def price_per_m3(price_node: yaml.Node) -> Money:
+            price = self.money(price_node)
+            if price.milli_cents % PRICE_STEP_MC or price > MAX_PRICE:
+                raise self.error(
+                    price_node,
+                    f"prepayment.price_per_m3: at most {MAX_PRICE.format(4)} EUR in steps of "
+                    f"0.0001 EUR, got {price.format(5)}",
+                )
+            return price
+
         def weekly_fixed_charge(charge_node: yaml.Node) -> Money:
             charge = self.money(charge_node)
             if charge.milli_cents % MILLI_CENTS_PER_CENT or charge > MAX_WEEKLY_CHARGE:
@@ -538,6 +582,7 @@ class _Reader:
                 "power_limiter": self.boolean,
                 "power_limit_w": lambda n: self.integer(n, 100, 100_000),
                 "weekly_fixed_charge": weekly_fixed_charge,
+                "price_per_m3": price_per_m3,
             },
         )
 
@@ -670,6 +715,7 @@ class _Reader:
                 "instant": self.boolean,
                 "start": self.instant,
                 "until": self.until,
+                "with_gas": self.boolean,
             },
         )
         return replace(RunConfig(), **values)

@@ -61,7 +61,6 @@ from cosem.classes.data import constant_data
 from cosem.classes.disconnect_control import disconnect_control
 from cosem.classes.limiter import MonitoredValue, ScriptAction, limiter
 from cosem.classes.payment import (
-    TOKEN_EXECUTION_OK,
     AccountSetup,
     AccountStatus,
     ChargeSetup,
@@ -71,7 +70,6 @@ from cosem.classes.payment import (
     CreditStatus,
     CreditType,
     Currency,
-    TokenResult,
     UnitCharge,
     account,
     charge,
@@ -97,11 +95,13 @@ from emulator import obis_map
 from emulator.balance_binding import (
     CENTS_SCALER,
     CentralBalanceBinding,
+    TokenSink,
     central_balance_objects,
     cents,
 )
 from emulator.config import PRICE_STEP_MC, MeterConfig
 from emulator.gas_binding import build_gas_logical_device, gas_channel_objects
+from emulator.push_binding import gas_pushes, meter_pushes
 from emulator.runtime import VirtualMeter
 from firmware.disconnect_control import TransitionResult
 from firmware.errors import FirmwareError
@@ -109,7 +109,6 @@ from firmware.logs import ProfileEntry
 from firmware.meter import ElectricityMeter
 from firmware.prepayment.account import MeterSideAccount
 from firmware.prepayment.ledger import ChargeKind, EntryKind, LedgerEntry
-from firmware.prepayment.token import TOKEN_BYTES
 from firmware.rules.credit import DEFAULT_RULES
 from firmware.rules.localtime import BRUSSELS
 from firmware.rules.money import MILLI_CENTS_PER_CENT, ZERO, Money
@@ -171,10 +170,11 @@ def build_logical_device(
             meter.settings.snapshot_capacity,
         ),
         *central_balance_objects(_meter_balance(runtime)),
+        *meter_pushes(runtime).objects(),  # event pushes (P9), emulator.push_binding
     ]
     if runtime.gas is not None:  # --with-gas: the gas meter on M-Bus channel 1
-        central = meter.settings.prepayment is PrepaymentMode.CENTRAL
-        objects += gas_channel_objects(runtime, runtime.gas, central)
+        objects += gas_channel_objects(runtime, runtime.gas, channel=1)
+        objects += gas_pushes(runtime, channel=1).objects()
     if meter.settings.prepayment is PrepaymentMode.METER:
         objects += _payment_objects(runtime)
         if meter.settings.meter_side.power_limiter:
@@ -674,27 +674,6 @@ def _prices(unit_charge: UnitCharge) -> dict[Tariff, Money]:
     return {PRICE_INDEX[index]: Money(price * PRICE_STEP_MC) for index, price in unit_charge.table}
 
 
-class _MeterTokens:
-    """The Token gateway's sink: a token entered over COSEM is a top-up (P6)."""
-
-    def __init__(self, runtime: VirtualMeter) -> None:
-        self._runtime = runtime
-
-    def enter(self, token: bytes) -> TokenResult:
-        meter = self._runtime.meter
-        # The printed token's text, or its 14 bytes as such (what a hex-minded client sends).
-        check = meter.enter_token(token.hex() if len(token) == TOKEN_BYTES else token)
-        self._runtime.wake()
-        if not check.accepted:
-            return TokenResult(check.status.cosem_status_code, (f"refused: {check.status.value}",))
-        assert check.amount is not None  # set on every accepted token
-        account = meter.account_for_release()
-        return TokenResult(
-            TOKEN_EXECUTION_OK,
-            (f"top-up {check.amount} EUR", f"token {check.seq}", f"balance {account.balance} EUR"),
-        )
-
-
 def _payment_objects(runtime: VirtualMeter) -> list[CosemObject]:
     """Account, Credits, Charges and Token gateway of meter-side prepayment (COSEM-FACTS 3)."""
     view = _MeterAccount(runtime)
@@ -734,5 +713,10 @@ def _payment_objects(runtime: VirtualMeter) -> list[CosemObject]:
             _FixedRateCharge(view, is_fixed_charge, weekly, weekly_why),
             BRUSSELS,
         ),
-        token_gateway(obis_map.TOKEN_GATEWAY, _MeterTokens(runtime), runtime.clock.now, BRUSSELS),
+        token_gateway(
+            obis_map.TOKEN_GATEWAY,
+            TokenSink(runtime.meter, runtime.wake),
+            runtime.clock.now,
+            BRUSSELS,
+        ),
     ]

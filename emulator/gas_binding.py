@@ -1,5 +1,6 @@
-"""The gas meter's COSEM logical device (server SAP 1 of its own TCP wrapper), bound live to a
-running ``VirtualMeter`` of kind gas. Every object of ``emulator.obis_map.GAS_OBIS_MAP``:
+"""The gas meter's COSEM logical device (server SAP 1 of its own TCP wrapper, HDLC or MQTT),
+bound live to a running ``VirtualMeter`` of kind gas. Every object of
+``emulator.obis_map.GAS_OBIS_MAP`` (and ``GAS_PAYMENT_MAP`` in meter mode):
 - identity (logical device name, serial number, EAN) from the configuration;
 - clock: the meter's clock in Europe/Brussels, read-only here (a SET answers other-reason);
 - volume (rule G1): Extended register, dm3 with scaler -3 and unit m3, the meter brought up to
@@ -7,14 +8,16 @@ running ``VirtualMeter`` of kind gas. Every object of ``emulator.obis_map.GAS_OB
   time = the instant the volume was integrated to;
 - valve (rules M1, M2, G3, M4): Disconnect control on ``GasMeter``: remote_disconnect closes
   the valve, remote_reconnect enables reconnection (the leak test is armed; the valve opens only
-  once it passes); in the leak test's locked-out state remote_reconnect is the head-end's
-  re-enable (M4). A transition the state or mode forbids answers temporary-failure;
-  In central prepayment mode (rule G4) remote_reconnect is taken only when the last balance
-  the platform sent is 0.50 EUR or more (else temporary-failure);
-- load profile: the 15-minute volume entries (clock + volume);
-- central prepayment (rules E7, G2, M5; ``emulator.balance_binding``): 94.32.1/2/3 as on the
-  electricity meter, each management SET one ``GasMeter.receive_balance_update`` (shown in the euro
-  button's menu, kept in ``gas.vms``); read-only outside central mode.
+  once it passes) only with 0.50 EUR or more (rule G4: the platform's last balance in central
+  mode, the account's in meter mode); in the leak test's locked-out state remote_reconnect is
+  the head-end's re-enable (M4). A transition refused answers temporary-failure;
+- load profile (15 minutes) and daily snapshots (local midnight): clock + volume;
+- prepayment (rules E7, G2, M5; ``emulator.balance_binding``): 94.32.1/2/3 as on the
+  electricity meter, each management SET in central mode one ``GasMeter.receive_balance_update``
+  (shown in the euro button's menu, kept in ``gas.vms``); in meter mode the account's values,
+  read-only, and the Token gateway for its top-ups (P6).
+With ``--with-gas`` the electricity meter's device serves the same objects for the gas meter on
+channel 1 (``gas_channel_objects``), its prepayment objects at B = 1 (``GAS_CHANNEL_1_MAP``).
 Clients: 16 public (reads), 17 reader and 1 management (writes and actions).
 """
 
@@ -30,19 +33,27 @@ from cosem.classes.base import AccessRefused, CosemObject
 from cosem.classes.clock import clock
 from cosem.classes.data import constant_data
 from cosem.classes.disconnect_control import disconnect_control
+from cosem.classes.payment import token_gateway
 from cosem.classes.profile_generic import CaptureObject, Column, ProfileRow, profile_generic
 from cosem.classes.register import EXTENDED_REGISTER_CLASS_ID, Unit, extended_register
 from cosem.classes.sap_assignment import sap_assignment
 from cosem.obis import Obis
 from cosem.server import DEFAULT_SERVER_MAX_RECEIVE_PDU_SIZE, LogicalDevice
 from emulator import obis_map
-from emulator.balance_binding import CentralBalanceBinding, central_balance_objects
+from emulator.balance_binding import (
+    BALANCE_CODES,
+    GAS_CHANNEL_BALANCE_CODES,
+    CentralBalanceBinding,
+    TokenSink,
+    central_balance_objects,
+)
 from emulator.config import MeterConfig
+from emulator.push_binding import gas_pushes
 from emulator.runtime import VirtualMeter
+from firmware.central_balance import BalanceUpdate
 from firmware.errors import FirmwareError
 from firmware.gas.gas_meter import GasMeter
-from firmware.gas.leak_test import LeakTestState
-from firmware.gas.volume import PROFILE_CAPACITY
+from firmware.gas.volume import PROFILE_CAPACITY, SNAPSHOT_CAPACITY
 from firmware.rules.localtime import BRUSSELS
 from firmware.settings import PrepaymentMode
 
@@ -50,6 +61,7 @@ SERVER_SAP = 1
 VALVE_REFUSAL = ActionResult.TEMPORARY_FAILURE
 VOLUME_SCALER = -3  # dm3 shown as m3
 QUARTER_HOUR_S = 15 * 60
+DAY_S = 24 * 3600
 
 
 def build_gas_logical_device(
@@ -65,22 +77,14 @@ def build_gas_logical_device(
     clients = default_clients(
         security.reader_password.encode(), security.management_password.encode()
     )
-    central = config.meter.prepayment is PrepaymentMode.CENTRAL
     objects: list[CosemObject] = [
         sap_assignment({SERVER_SAP: identity.logical_device_name.encode()}),
         _text(obis_map.LOGICAL_DEVICE_NAME, identity.logical_device_name),
         _text(obis_map.SERIAL_NUMBER, identity.serial_number),
         _text(obis_map.EAN, identity.ean),
         clock(_GasClock(runtime), BRUSSELS),
-        *gas_channel_objects(runtime, gas, central),
-        *central_balance_objects(
-            CentralBalanceBinding(
-                lambda: gas.balance,
-                gas.receive_balance_update if central else None,
-                runtime.clock.now,
-                runtime.wake,
-            )
-        ),
+        *gas_channel_objects(runtime, gas, channel=0),
+        *gas_pushes(runtime, channel=0).objects(),  # event pushes (P9, G3), push_binding
     ]
     return LogicalDevice(
         objects, clients, server_sap=SERVER_SAP, max_receive_pdu_size=max_receive_pdu_size
@@ -88,11 +92,12 @@ def build_gas_logical_device(
 
 
 def gas_channel_objects(
-    runtime: VirtualMeter, gas: GasMeter, central: bool
+    runtime: VirtualMeter, gas: GasMeter, channel: int
 ) -> tuple[CosemObject, ...]:
-    """The M-Bus channel 1 objects (volume, valve, profile) of ``gas``, served by its own
-    logical device or by the electricity meter's (``--with-gas``); ``central``: the valve's
-    remote_reconnect follows rule G4 on the gas meter's last balance."""
+    """The objects of ``gas``: the M-Bus channel 1 ones (volume, valve, profiles) and its
+    prepayment objects, served by its own logical device (``channel`` 0: 0-0:94.32.x and
+    0-0:19.40.0) or by the electricity meter's (``--with-gas``, ``channel`` 1: 0-1:94.32.x and
+    0-1:19.40.0, so the head-end's balance update there lets the valve reconnect, G4)."""
     volume = _Volume(gas)
     return (
         extended_register(
@@ -104,7 +109,7 @@ def gas_channel_objects(
             status=lambda: Data.unsigned(0),
             value_type=DataType.DOUBLE_LONG_UNSIGNED,
         ),
-        disconnect_control(_Valve(runtime, gas, central), obis_map.GAS_VALVE, VALVE_REFUSAL),
+        disconnect_control(_Valve(runtime, gas), obis_map.GAS_VALVE, VALVE_REFUSAL),
         profile_generic(
             obis_map.GAS_LOAD_PROFILE,
             volume,
@@ -118,7 +123,54 @@ def gas_channel_objects(
             PROFILE_CAPACITY,
             BRUSSELS,
         ),
+        _daily_profile(gas),
+        *_prepayment_objects(runtime, gas, channel),
     )
+
+
+def _daily_profile(gas: GasMeter) -> CosemObject:
+    """The midnight volumes (as electricity's daily snapshots, rule E3)."""
+
+    class Snapshots:
+        def rows(self) -> Sequence[ProfileRow]:
+            return [(entry.at, (entry.dm3,)) for entry in gas.snapshots_for_release()]
+
+    column = Column(
+        CaptureObject(EXTENDED_REGISTER_CLASS_ID, obis_map.GAS_VOLUME, 2),
+        DataType.DOUBLE_LONG_UNSIGNED,
+    )
+    return profile_generic(
+        obis_map.GAS_DAILY_PROFILE, Snapshots(), (column,), DAY_S, SNAPSHOT_CAPACITY, BRUSSELS
+    )
+
+
+def _prepayment_objects(
+    runtime: VirtualMeter, gas: GasMeter, channel: int
+) -> tuple[CosemObject, ...]:
+    """94.32.1/2/3 (the euro menu, rule G2): written by the platform in central mode; in meter
+    mode the account's, read-only, with the Token gateway for its top-ups (P6)."""
+    central = gas.settings.prepayment is PrepaymentMode.CENTRAL
+    meter_side = gas.account is not None
+    balance = CentralBalanceBinding(
+        lambda: _released_balance(gas),
+        gas.receive_balance_update if central else None,
+        runtime.clock.now,
+        runtime.wake,
+    )
+    codes = BALANCE_CODES if channel == 0 else GAS_CHANNEL_BALANCE_CODES
+    objects = central_balance_objects(balance, codes)
+    if not meter_side:
+        return objects
+    gateway = obis_map.TOKEN_GATEWAY if channel == 0 else obis_map.GAS_TOKEN_GATEWAY
+    sink = TokenSink(gas, runtime.wake)
+    return (*objects, token_gateway(gateway, sink, runtime.clock.now, BRUSSELS))
+
+
+def _released_balance(gas: GasMeter) -> BalanceUpdate | None:
+    """The euro menu's values for a client: in meter mode the account charged up to now."""
+    if gas.account is not None:
+        gas.account_for_release()
+    return gas.prepayment_balance
 
 
 def _text(obis: Obis, text: str) -> CosemObject:
@@ -156,8 +208,8 @@ class _GasClock:
 class _Valve:
     """``GasMeter``'s valve as the Disconnect control's relay."""
 
-    def __init__(self, runtime: VirtualMeter, gas: GasMeter, central: bool) -> None:
-        self._runtime, self._gas, self._central = runtime, gas, central
+    def __init__(self, runtime: VirtualMeter, gas: GasMeter) -> None:
+        self._runtime, self._gas = runtime, gas
 
     def output_state(self) -> bool:
         return self._gas.valve.output_state
@@ -170,7 +222,7 @@ class _Valve:
 
     def set_control_mode(self, mode: int) -> None:
         try:
-            self._gas.valve.set_control_mode(mode)
+            self._gas.set_control_mode(mode)
         except FirmwareError as error:
             raise AccessRefused(DataAccessResult.OTHER_REASON, str(error)) from error
         self._runtime.wake()
@@ -181,13 +233,8 @@ class _Valve:
         return accepted
 
     def remote_reconnect(self) -> bool:
-        """Transition d (in central mode only with credit, rule G4), or after a leak-test
-        lockout the head-end's re-enable (rule M4)."""
-        if self._gas.leak_test.state is LeakTestState.LOCKED_OUT:
-            accepted = self._gas.remote_reenable()
-        elif self._central:
-            accepted = self._gas.enable_reconnection_on_last_balance().accepted
-        else:
-            accepted = self._gas.remote_reconnect().accepted
+        """Transition d (only with credit, rule G4), or after a leak-test lockout the
+        head-end's re-enable (rule M4): ``GasMeter.head_end_reconnect``."""
+        accepted = self._gas.head_end_reconnect()
         self._runtime.wake()
         return accepted

@@ -14,7 +14,9 @@ Two parts:
   ``offline`` on a clean stop and as last will; reconnection with exponential back-off.
   The answer cache lives in memory: a redelivery after a restart of the meter's process
   runs again.
-Event pushes will go out on ``MeterTopics.push`` through ``MqttService.client``.
+Event pushes (``emulator.push_binding``) go out on ``MeterTopics.push`` (QoS 1) while online,
+oldest first, each removed from its ``PushQueue`` once the broker has it; ``close`` sends what
+is left (the power-down push last) before ``offline``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from cosem.wrapper_server import WrapperAssociations
 from emulator.broker import EmbeddedBroker, EmbeddedTarget, parse_mqtt_target
 from emulator.config import ConfigError, MeterConfig
 from emulator.cosem_binding import build_logical_device
+from emulator.push_binding import PushQueue, push_queue, started_pushes
 from emulator.runtime import VirtualMeter
 from emulator.tcp_service import on_stderr, run_with_tcp
 from headend.mqtt import (
@@ -168,8 +171,15 @@ class MqttService:
         *,
         backoff: Backoff | None = None,
         trace: Tracer | None = None,
+        pushes: PushQueue | None = None,
     ) -> None:
         self.requests = MqttRequests(device, trace)
+        self.pushes = pushes
+        self._push_waiting = asyncio.Event()
+        self._publisher: asyncio.Task[None] | None = None
+        self._publishing = asyncio.Lock()
+        if pushes is not None:
+            pushes.subscribe(self._push_waiting.set)
         self.topics = MeterTopics(serial)
         self.address = address
         self.backoff = backoff or Backoff()
@@ -193,6 +203,8 @@ class MqttService:
         client = self.client
         if client is not None and self.state is LinkState.ONLINE:
             with contextlib.suppress(aiomqtt.MqttError):
+                await self._publish_pushes(client)  # after the one in flight: none twice
+                await self._stop_publisher()
                 await client.publish(self.topics.status, OFFLINE, qos=QOS, retain=True)
         if self._task is not None:
             self._task.cancel()
@@ -244,8 +256,39 @@ class MqttService:
             self.connections += 1
             self._move(LinkState.ONLINE)
             log.info("MQTT: meter %s online on %s", self.topics.serial, self.address)
-            async for message in client.messages:
-                await self._serve(client, message)
+            if self.pushes is not None:
+                self._publisher = asyncio.create_task(self._keep_publishing(client))
+            try:
+                async for message in client.messages:
+                    await self._serve(client, message)
+            finally:
+                await self._stop_publisher()
+
+    async def _keep_publishing(self, client: aiomqtt.Client) -> None:
+        while True:
+            self._push_waiting.clear()
+            try:
+                await self._publish_pushes(client)
+            except aiomqtt.MqttError as error:  # kept: sent after the reconnection
+                log.info("push not sent (%s): %d waiting", error, len(self.pushes or ()))
+                return
+            await self._push_waiting.wait()
+
+    async def _publish_pushes(self, client: aiomqtt.Client) -> None:
+        """Every queued push, oldest first; each leaves the queue once the broker has it."""
+        queue = self.pushes
+        async with self._publishing:
+            while queue is not None and (message := queue.oldest()) is not None:
+                await client.publish(self.topics.push, message, qos=QOS)
+                if queue.oldest() is message:  # not dropped meanwhile by a full queue
+                    queue.sent()
+
+    async def _stop_publisher(self) -> None:
+        if self._publisher is not None:
+            self._publisher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._publisher
+            self._publisher = None
 
     async def _serve(self, client: aiomqtt.Client, message: aiomqtt.Message) -> None:
         topic = message.topic.value
@@ -285,7 +328,13 @@ async def run_with_mqtt(
     address = broker.address if broker is not None else where
     assert isinstance(address, BrokerAddress)
     device = build_logical_device(runtime, config)
-    service = MqttService(device, runtime.meter.identity.serial_number, address, trace=trace)
+    service = MqttService(
+        device,
+        runtime.serial,
+        address,
+        trace=trace,
+        pushes=push_queue(runtime),
+    )
     await service.start()
     if announce is not None:
         announce(f"MQTT: meter {service.topics.serial} via {address} ({service.topics.root}/...)")
@@ -296,6 +345,8 @@ async def run_with_mqtt(
         else:
             await run_with_tcp(runtime, config, tcp, trace, announce)
     finally:
+        for pushes in started_pushes(runtime):
+            pushes.power_down()  # the meter has shut down: its last push, before offline
         await service.close()
         if broker is not None:
             await broker.close()
@@ -307,7 +358,7 @@ async def run_cli(
     """``vmeter run --mqtt``. Raises ConfigError for a bad target."""
     try:
         parse_mqtt_target(target)
-        MeterTopics(runtime.meter.identity.serial_number)
+        MeterTopics(runtime.serial)
     except ValueError as error:
         raise ConfigError(f"--mqtt: {error}") from error
     await run_with_mqtt(runtime, config, target, trace, on_stderr)

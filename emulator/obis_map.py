@@ -12,6 +12,42 @@ from dataclasses import dataclass
 
 from cosem.obis import Obis
 
+# The codes the head-end operates are defined in headend.meter_obis; re-exported here.
+from headend.meter_obis import ACCOUNT as ACCOUNT
+from headend.meter_obis import BALANCE as BALANCE
+from headend.meter_obis import BALANCE_UPDATE_TIME as BALANCE_UPDATE_TIME
+from headend.meter_obis import CLOCK as CLOCK
+from headend.meter_obis import CURRENT_ASSOCIATION as CURRENT_ASSOCIATION
+from headend.meter_obis import DAILY_PROFILE as DAILY_PROFILE
+from headend.meter_obis import DISCONNECT_CONTROL as DISCONNECT_CONTROL
+from headend.meter_obis import EAN as EAN
+from headend.meter_obis import EMERGENCY_CREDIT as EMERGENCY_CREDIT
+from headend.meter_obis import ENERGY_REGISTERS as ENERGY_REGISTERS
+from headend.meter_obis import EXPORT_OFFPEAK as EXPORT_OFFPEAK
+from headend.meter_obis import EXPORT_PEAK as EXPORT_PEAK
+from headend.meter_obis import GAS_BALANCE as GAS_BALANCE
+from headend.meter_obis import GAS_BALANCE_UPDATE_TIME as GAS_BALANCE_UPDATE_TIME
+from headend.meter_obis import GAS_DAILY_PROFILE as GAS_DAILY_PROFILE
+from headend.meter_obis import GAS_EMERGENCY_CREDIT as GAS_EMERGENCY_CREDIT
+from headend.meter_obis import GAS_LOAD_PROFILE as GAS_LOAD_PROFILE
+from headend.meter_obis import GAS_TOKEN_GATEWAY as GAS_TOKEN_GATEWAY
+from headend.meter_obis import GAS_VALVE as GAS_VALVE
+from headend.meter_obis import GAS_VOLUME as GAS_VOLUME
+from headend.meter_obis import IMPORT_OFFPEAK as IMPORT_OFFPEAK
+from headend.meter_obis import IMPORT_PEAK as IMPORT_PEAK
+from headend.meter_obis import LIMITER as LIMITER
+from headend.meter_obis import LOAD_PROFILE as LOAD_PROFILE
+from headend.meter_obis import SERIAL_NUMBER as SERIAL_NUMBER
+from headend.meter_obis import TOKEN_GATEWAY as TOKEN_GATEWAY
+
+# Event pushes (rule P9): their layout is the head-end's contract, in headend.push_events.
+from headend.push_events import EVENT_CODE as EVENT_CODE
+from headend.push_events import EVENT_PUSH_SETUP as EVENT_PUSH_SETUP
+from headend.push_events import EVENT_TEXT as EVENT_TEXT
+from headend.push_events import GAS_EVENT_CODE as GAS_EVENT_CODE
+from headend.push_events import GAS_EVENT_TEXT as GAS_EVENT_TEXT
+from headend.push_events import GAS_PUSH_SETUP as GAS_PUSH_SETUP
+
 
 @dataclass(frozen=True, slots=True)
 class ObisEntry:
@@ -22,49 +58,23 @@ class ObisEntry:
     """What the value attribute holds, in the meter's terms."""
 
 
-CURRENT_ASSOCIATION = Obis.parse("0-0:40.0.0.255")
 SAP_ASSIGNMENT = Obis.parse("0-0:41.0.0.255")
 LOGICAL_DEVICE_NAME = Obis.parse("0-0:42.0.0.255")
-SERIAL_NUMBER = Obis.parse("0-0:96.1.0.255")
-EAN = Obis.parse("0-0:96.1.1.255")
 FIRMWARE_IDENTIFIER = Obis.parse("1-0:0.2.0.255")
-CLOCK = Obis.parse("0-0:1.0.0.255")
-IMPORT_PEAK = Obis.parse("1-0:1.8.1.255")
-IMPORT_OFFPEAK = Obis.parse("1-0:1.8.2.255")
-EXPORT_PEAK = Obis.parse("1-0:2.8.1.255")
-EXPORT_OFFPEAK = Obis.parse("1-0:2.8.2.255")
 IMPORT_POWER = Obis.parse("1-0:1.7.0.255")
 EXPORT_POWER = Obis.parse("1-0:2.7.0.255")
 NET_POWER = Obis.parse("1-0:16.7.0.255")
-DISCONNECT_CONTROL = Obis.parse("0-0:96.3.10.255")
-LOAD_PROFILE = Obis.parse("1-0:99.1.0.255")
-DAILY_PROFILE = Obis.parse("1-0:99.2.0.255")
-# Central prepayment (rule E7), in the Belgian range 0-0:94.32 (COSEM-FACTS 7.1); vmeter's
-# allocation: E = 1, 2, 3 for the display items 94.32.2/1, /2, /3.
-BALANCE_UPDATE_TIME = Obis.parse("0-0:94.32.1.255")
-BALANCE = Obis.parse("0-0:94.32.2.255")
-EMERGENCY_CREDIT = Obis.parse("0-0:94.32.3.255")
 
 # Meter-side prepayment (COSEM-FACTS 3): the standard payment-metering range 0-0:19.
-ACCOUNT = Obis.parse("0-0:19.0.0.255")
 TOKEN_CREDIT = Obis.parse("0-0:19.10.0.255")
 EMERGENCY_CREDIT_CREDIT = Obis.parse("0-0:19.10.1.255")
 STARTING_CREDIT_CREDIT = Obis.parse("0-0:19.10.2.255")
 ENERGY_CHARGE = Obis.parse("0-0:19.20.0.255")
 STARTING_CREDIT_CHARGE = Obis.parse("0-0:19.20.1.255")
 WEEKLY_CHARGE = Obis.parse("0-0:19.20.2.255")
-TOKEN_GATEWAY = Obis.parse("0-0:19.40.0.255")
-LIMITER = Obis.parse("0-0:17.0.0.255")
 DISCONNECT_SCRIPT_TABLE = Obis.parse("0-0:10.0.106.255")
 """Named by the limiter's actions (COSEM-FACTS 2); not served: the firmware acts itself."""
 
-# The gas meter: channel 1 (B = 1), group 24, the codes a Belgian meter gives its gas channel
-GAS_VOLUME = Obis.parse("0-1:24.2.3.255")
-GAS_VALVE = Obis.parse("0-1:24.4.0.255")
-GAS_LOAD_PROFILE = Obis.parse("0-1:24.3.0.255")
-
-ENERGY_REGISTERS = (IMPORT_PEAK, IMPORT_OFFPEAK, EXPORT_PEAK, EXPORT_OFFPEAK)
-"""In the order of the firmware's RegisterValues and of the profile columns."""
 
 OBIS_MAP: tuple[ObisEntry, ...] = (
     ObisEntry(CURRENT_ASSOCIATION, 15, "Association LN (current)", "object list, rights"),
@@ -91,6 +101,16 @@ OBIS_MAP: tuple[ObisEntry, ...] = (
     ObisEntry(
         EMERGENCY_CREDIT, 3, "Emergency credit left (94.32.2/3)", "cents, double-long, scaler -2"
     ),
+    ObisEntry(
+        EVENT_PUSH_SETUP,
+        40,
+        "Push setup, events (P9)",
+        "2 push objects: this LN, serial, clock, event code, event text, balance, emergency "
+        "credit, relay control_state; 3 {0 TCP (MQTT), vmeter/<serial>/push, 0 COSEM APDU}; 4-7 "
+        "window, randomisation, retries, delay (management writes); method 1 push",
+    ),
+    ObisEntry(EVENT_CODE, 1, "Last event code (pushed)", "unsigned, the push event-code table"),
+    ObisEntry(EVENT_TEXT, 1, "Last event text (pushed)", "octet-string, UTF-8"),
 )
 
 
@@ -219,11 +239,17 @@ GAS_OBIS_MAP: tuple[ObisEntry, ...] = (
         GAS_VALVE,
         70,
         "Disconnect control (gas valve)",
-        "1 remote_disconnect closes; 2 remote_reconnect arms the leak test (G3; in central "
-        "mode only with a last balance >= 0.50 EUR, G4), or, when the test locked out, "
-        "re-enables it (M4); refused: temporary-failure",
+        "1 remote_disconnect closes; 2 remote_reconnect arms the leak test (G3; only with "
+        ">= 0.50 EUR, G4: the platform's last balance, or the account's in meter mode), or, "
+        "when the test locked out, re-enables it (M4); refused: temporary-failure",
     ),
     ObisEntry(GAS_LOAD_PROFILE, 7, "Gas load profile, 15 minutes", "clock + volume (dm3)"),
+    ObisEntry(
+        GAS_DAILY_PROFILE,
+        7,
+        "Gas daily snapshots (local midnight)",
+        "clock + volume (dm3); kept in gas.vms",
+    ),
     ObisEntry(
         BALANCE_UPDATE_TIME,
         1,
@@ -242,12 +268,59 @@ GAS_OBIS_MAP: tuple[ObisEntry, ...] = (
         "Emergency credit left (94.32.2/3)",
         "cents, double-long, scaler -2; kept in gas.vms",
     ),
+    ObisEntry(
+        GAS_PUSH_SETUP,
+        40,
+        "Push setup, gas events (P9, G3)",
+        "as 0-0:25.9.0 with 0-1:96.11.0 and 0-1:96.13.0, the balance 0-0:94.32.2/3 and the "
+        "valve 0-1:24.4.0 (control_state)",
+    ),
+    ObisEntry(GAS_EVENT_CODE, 1, "Last gas event code (pushed)", "unsigned, the event-code table"),
+    ObisEntry(GAS_EVENT_TEXT, 1, "Last gas event text (pushed)", "octet-string, UTF-8"),
+)
+GAS_PAYMENT_MAP: tuple[ObisEntry, ...] = (
+    ObisEntry(
+        TOKEN_GATEWAY,
+        115,
+        "Token gateway (gas, meter mode only)",
+        "enter: a top-up token for the gas meter's own account (P6, P8: >= 0.50 EUR arms the "
+        "leak test); 94.32.2/x then show that account, read-only",
+    ),
+)
+GAS_CHANNEL_1_MAP: tuple[ObisEntry, ...] = (
+    ObisEntry(GAS_VOLUME, 4, "Gas volume (channel 1)", "as on the gas meter's own device"),
+    ObisEntry(GAS_VALVE, 70, "Gas valve (channel 1)", "as on the gas meter's own device"),
+    ObisEntry(GAS_LOAD_PROFILE, 7, "Gas load profile (channel 1)", "clock + volume (dm3)"),
+    ObisEntry(GAS_DAILY_PROFILE, 7, "Gas daily snapshots (channel 1)", "clock + volume (dm3)"),
+    ObisEntry(
+        GAS_BALANCE_UPDATE_TIME,
+        1,
+        "Gas last balance update (channel 1)",
+        "as 0-0:94.32.1 on the gas meter's own device",
+    ),
+    ObisEntry(GAS_BALANCE, 3, "Gas balance (channel 1)", "as 0-0:94.32.2; G4 for the valve"),
+    ObisEntry(GAS_EMERGENCY_CREDIT, 3, "Gas emergency credit left (channel 1)", "as 0-0:94.32.3"),
+    ObisEntry(
+        GAS_TOKEN_GATEWAY,
+        115,
+        "Gas token gateway (channel 1, meter mode only)",
+        "as 0-0:19.40.0 on the gas meter's own device",
+    ),
+    ObisEntry(
+        GAS_PUSH_SETUP,
+        40,
+        "Push setup, gas events (channel 1)",
+        "as on the gas meter's own device, with the balance at 0-1:94.32.2/3",
+    ),
+    ObisEntry(GAS_EVENT_CODE, 1, "Last gas event code (channel 1)", "as 0-1:96.11.0"),
+    ObisEntry(GAS_EVENT_TEXT, 1, "Last gas event text (channel 1)", "as 0-1:96.13.0"),
 )
 
 
 def gas_markdown() -> str:
-    """The gas meter's table as Markdown (the README holds exactly this)."""
-    return _table(GAS_OBIS_MAP)
+    """The gas meter's table as Markdown (the README holds exactly this), then the objects an
+    electricity meter serves for it with ``--with-gas``."""
+    return _table((*GAS_OBIS_MAP, *GAS_PAYMENT_MAP, *GAS_CHANNEL_1_MAP))
 
 
 def markdown() -> str:

@@ -22,6 +22,9 @@ from firmware.budget.meter import BudgetMeter
 from firmware.gas.gas_meter import GasMeter, GasSettings
 from firmware.meter import ElectricityMeter
 from firmware.nvm import NonVolatileMemory
+from firmware.prepayment.meter_side import account_config
+from firmware.rules.tariff import Tariff
+from firmware.settings import PrepaymentMode
 from hal.bundle import EmulatedMeterHal
 from hal.card_slot import EmulatedCardSlot
 from hal.clock import ScaledClock, SimulatedClock, require_utc
@@ -33,6 +36,7 @@ YIELD_EVERY = 256  # instant-mode steps between two yields to the event loop
 
 Action = Callable[[], None]
 KINDS_RUNNING = ("electricity", "budget", "gas")
+CHANNEL_1_SUFFIX = "-G1"
 
 
 class Firmware(Protocol):
@@ -58,7 +62,11 @@ class VirtualMeter:
     ``StateFileError``) when the settings or the saved state are unusable."""
 
     def __init__(
-        self, config: MeterConfig, run: RunConfig, on_lcd: LcdListener | None = None
+        self,
+        config: MeterConfig,
+        run: RunConfig,
+        on_lcd: LcdListener | None = None,
+        on_gas_lcd: LcdListener | None = None,
     ) -> None:
         if config.kind not in KINDS_RUNNING:
             raise ConfigError(
@@ -72,6 +80,12 @@ class VirtualMeter:
         clock = self.simulated_clock or self.scaled_clock
         assert clock is not None
         self.clock = clock
+        self.kind = config.kind
+        self.serial = config.meter.identity.serial_number
+        """The meter's serial number (MQTT topics, the optical port's identification)."""
+        self.gas_serial = self.serial if config.kind == "gas" else self.serial + CHANNEL_1_SUFFIX
+        """The gas meter's own serial (its tokens are made for it): ``--with-gas`` gives the
+        M-Bus meter the electricity meter's with ``-G1``, so a token fits one meter only."""
         self.hal = EmulatedMeterHal.build(clock, config.load.build())
         self.hal.lcd.keep_history = False  # long runs: listeners see every change instead
         if on_lcd is not None:
@@ -100,6 +114,9 @@ class VirtualMeter:
                 raise ConfigError(f"--with-gas needs an electricity meter, not {config.kind}")
             # The gas meter on M-Bus channel 1 has its own LCD, buttons and valve.
             self.gas_hal = EmulatedMeterHal.build(clock, config.load.build())
+            self.gas_hal.lcd.keep_history = False
+            if on_gas_lcd is not None:
+                self.gas_hal.lcd.listeners.append(on_gas_lcd)
             self.gas = self._build_gas(config, nvm, self.gas_hal)
             self.firmware = MeterPair(self.firmware, self.gas)
         self.until = _absolute(run.until, start)
@@ -121,7 +138,18 @@ class VirtualMeter:
         valve = EmulatedValve(self.clock)
         hal.valve = valve
         self.flow_sensor = ModelledFlowSensor(self.clock, valve, config.flow.build())
-        settings = GasSettings(control_mode=config.meter.control_mode, leak_test=config.leak_test)
+        mode = config.meter.prepayment
+        account = None
+        if mode is PrepaymentMode.METER:  # one gas rate, priced per m3; no limiter (rule P4)
+            prices = dict.fromkeys(Tariff, config.gas_price_per_m3)
+            side = config.meter.meter_side
+            account = account_config(self.gas_serial, side, prices, power_limiter=False)
+        settings = GasSettings(
+            control_mode=config.meter.control_mode,
+            leak_test=config.leak_test,
+            prepayment=mode,
+            account=account,
+        )
         return GasMeter(self.clock, valve, self.flow_sensor, hal.lcd, hal.buttons, settings, nvm)
 
     def wake(self) -> None:
@@ -138,16 +166,21 @@ class VirtualMeter:
         """Run until ``until`` (or the run options' end, or for ever); then power down and
         save. Cancellation (Ctrl-C) also saves."""
         end = until or self.until
-        self._wake_event = asyncio.Event()
         try:
-            if self.simulated_clock is not None:
-                await self._run_instant(self.simulated_clock, end)
-            else:
-                assert self.scaled_clock is not None
-                await self._run_scaled(self.scaled_clock, end)
+            await self.run_to(end)
         finally:
             now = self.clock.now()
             self.shutdown(end if end is not None and end < now else now)
+
+    async def run_to(self, end: datetime | None) -> None:
+        """Run until ``end`` (or for ever) and stay powered: a recorder runs the meter in
+        stretches, then calls ``shutdown`` (``run`` is this followed by it)."""
+        self._wake_event = asyncio.Event()
+        if self.simulated_clock is not None:
+            await self._run_instant(self.simulated_clock, end)
+        else:
+            assert self.scaled_clock is not None
+            await self._run_scaled(self.scaled_clock, end)
 
     def shutdown(self, at: datetime | None = None) -> None:
         """Power the meter down and save, once (``run`` does it; call it if ``run`` never

@@ -43,8 +43,10 @@ from emulator.cosem_binding import build_logical_device
 from emulator.runtime import VirtualMeter
 from emulator.tcp_service import parse_endpoint
 from firmware.central_balance import BalanceUpdate
+from firmware.gas.volume import format_m3
 from firmware.registers import RegisterValues
 from firmware.rules.localtime import to_local
+from firmware.settings import PrepaymentMode
 from hal.optical import (
     SIGN_ON_LINE,
     Framing,
@@ -116,11 +118,28 @@ def balance_readout(update: BalanceUpdate | None) -> list[DataSet]:
 def live_readout(runtime: VirtualMeter) -> list[DataSet]:
     """The mode C readout of a running meter: the registers (released: saved first), time
     and date, then the prepayment items when prepayment is active."""
+    if runtime.kind == "gas":
+        return gas_readout(runtime)
     meter = runtime.meter
     data_sets = meter_readout(meter.registers_for_release(), to_local(runtime.clock.now()))
     if meter.prepayment_active:
         data_sets += balance_readout(meter.prepayment_balance_for_release())
     return data_sets
+
+
+def gas_readout(runtime: VirtualMeter) -> list[DataSet]:
+    """The gas meter's mode C readout: the volume as on its LCD (24.2.1, m3, rule G1), time
+    and date, then the prepayment items (rule G2)."""
+    gas = runtime.gas
+    assert gas is not None
+    volume = DataSet("24.2.1", format_m3(gas.volume_for_release()), "m3")
+    moment = to_local(runtime.clock.now())
+    time_and_date = [DataSet("0.9.1", f"{moment:%H%M%S}"), DataSet("0.9.2", f"{moment:%y%m%d}")]
+    if gas.settings.prepayment is PrepaymentMode.NONE:
+        return [volume, *time_and_date]
+    if gas.account is not None:
+        gas.account_for_release()  # a read is a slice, as on the LCD
+    return [volume, *time_and_date, *balance_readout(gas.prepayment_balance)]
 
 
 @dataclass
@@ -307,7 +326,7 @@ def start_serial_services(
             port,
             hdlc,
             readout=lambda: live_readout(runtime),
-            identification=Identification("VMT", 9600, runtime.meter.identity.serial_number[-16:]),
+            identification=Identification("VMT", 9600, runtime.serial[-16:]),
         )
         services.append(_serve_then_close(service.serve_forever(), port.close))
     if tcp_hdlc is not None:

@@ -12,17 +12,16 @@ octet-string`. Exit codes: 0 ok, 2 usage error (bad key, amount, sequence or fil
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
 from emulator.config import ConfigError, load_config
-from firmware.prepayment.token import make_token
 from firmware.rules.credit import validate_top_up
 from firmware.rules.money import Money
+from firmware.rules.token import default_seq, make_token
 
 EXIT_OK: Final = 0
-SEQ_EPOCH: Final = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def configure_token(parser: argparse.ArgumentParser) -> None:
@@ -58,8 +57,3 @@ def token_command(args: argparse.Namespace) -> int:
     seq = args.seq if args.seq is not None else default_seq(datetime.now(UTC))
     print(make_token(key, serial, seq, amount))
     return EXIT_OK
-
-
-def default_seq(now: datetime) -> int:
-    """Minutes since 2024-01-01 UTC: increasing for 31 years within the token's 24 bits."""
-    return (now - SEQ_EPOCH) // timedelta(minutes=1)

@@ -14,7 +14,6 @@ out on the relay (M2) and its notices logged and queued for pushes (P9).
 from __future__ import annotations
 
 import bisect
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -22,10 +21,11 @@ from datetime import date, datetime, timedelta
 from firmware.central_balance import BalanceUpdate, CentralBalance
 from firmware.disconnect_control import ControlState, DisconnectControl, TransitionResult
 from firmware.display_cycle import TEST_SCREEN, DisplayCycle
-from firmware.errors import FirmwareError, StateFileError
+from firmware.errors import FirmwareError
 from firmware.logs import BoundedLog, EventCode, MeterEvent, ProfileEntry
+from firmware.notice_queue import NoticeQueue
 from firmware.nvm import NonVolatileMemory
-from firmware.prepayment.account import AccountConfig, AccountError, CreditState, MeterSideAccount
+from firmware.prepayment.account import CreditState, MeterSideAccount
 from firmware.prepayment.account_billing import BilledAccount, MemoryJournal
 from firmware.prepayment.account_events import (
     Disconnected,
@@ -37,12 +37,17 @@ from firmware.prepayment.account_events import (
     Outcome,
     TopUpReceived,
 )
-from firmware.prepayment.token import TokenCheck
+from firmware.prepayment.meter_side import (
+    account_config,
+    balance_update,
+    describe_notice,
+    open_account,
+)
 from firmware.registers import MJ_PER_WH, RegisterValues
-from firmware.rules.credit import DEFAULT_RULES
 from firmware.rules.localtime import local_midnight, to_local
 from firmware.rules.money import Money
 from firmware.rules.tariff import Tariff, day_tariff_segments
+from firmware.rules.token import TokenCheck
 from firmware.screens import (
     ALL_SYMBOLS,
     EURO_ARROW,
@@ -85,8 +90,6 @@ NOTICE_EVENTS: dict[type[Notice], EventCode] = {
     Disconnected: EventCode.CREDIT_DISCONNECT,
     TopUpReceived: EventCode.TOP_UP,
 }
-NOTICE_QUEUE_LENGTH = 100
-"""Notices kept for pushes (P9) until someone drains them; the oldest drop out."""
 
 
 class ElectricityMeter:
@@ -128,9 +131,9 @@ class ElectricityMeter:
         )
         hal.relay.set_closed(self.relay.output_state)
         self._balance = CentralBalance(saved.central_balance if saved else None)
-        self.notices: deque[Notice] = deque(maxlen=NOTICE_QUEUE_LENGTH)
+        self._notices: NoticeQueue[Notice] = NoticeQueue()
+        self.notices = self._notices.notices
         """P9 notices not yet pushed (a push service drains it, or subscribes)."""
-        self._notice_listeners: list[Callable[[Notice], None]] = []
         self._account: BilledAccount | None = None
         self._power_limit_w = (
             saved.power_limit_w
@@ -190,8 +193,7 @@ class ElectricityMeter:
         own account as of its last slice (meter mode: time of the last balance change)."""
         if self._account is None:
             return self._balance.last_update
-        account = self._account.account
-        return BalanceUpdate(account.entries[-1].at, account.balance, account.emergency_credit_left)
+        return balance_update(self._account.account)
 
     def prepayment_balance_for_release(self) -> BalanceUpdate | None:
         """``prepayment_balance`` for a client (COSEM, optical readout): in meter mode the
@@ -377,7 +379,7 @@ class ElectricityMeter:
 
     def subscribe_notices(self, listener: Callable[[Notice], None]) -> None:
         """Call ``listener`` with each P9 notice as it happens (besides the queue)."""
-        self._notice_listeners.append(listener)
+        self._notices.subscribe(listener)
 
     def _meter_side(self) -> BilledAccount:
         if self._account is None:
@@ -388,22 +390,11 @@ class ElectricityMeter:
         return self._account
 
     def _open_account(self, snapshot: dict[str, object] | None) -> None:
-        side = self.settings.meter_side
-        config = AccountConfig(
-            serial=self.identity.serial_number,
-            token_key=side.token_key,
-            prices=side.prices,
-            rules=replace(DEFAULT_RULES, low_credit_threshold=side.low_credit_threshold),
-            power_limiter=side.power_limiter,
-            weekly_fixed_charge=side.weekly_fixed_charge,
-        )
+        config = account_config(self.identity.serial_number, self.settings.meter_side)
         journal = self._nvm if self._nvm is not None else MemoryJournal()
-        try:
-            self._account, outcome = BilledAccount.open(
-                config, journal, snapshot, self._mj[:2], from_ms(self._t)
-            )
-        except AccountError as error:
-            raise StateFileError(f"prepayment account: {error}") from error
+        self._account, outcome = open_account(
+            config, journal, snapshot, self._mj[:2], from_ms(self._t)
+        )
         self._carry_out(outcome)
         self.save()  # the snapshot joins the journal at once
 
@@ -435,10 +426,8 @@ class ElectricityMeter:
     def record_notice(self, notice: Notice) -> None:
         """A P9 notice into the event log, the push queue and to the listeners (the budget
         meter's account reports its notices here too)."""
-        self._log(NOTICE_EVENTS[type(notice)], _describe(notice))
-        self.notices.append(notice)
-        for listener in self._notice_listeners:
-            listener(notice)
+        self._log(NOTICE_EVENTS[type(notice)], describe_notice(notice))
+        self._notices.publish(notice)
 
     @property
     def power_limited(self) -> bool:
@@ -745,22 +734,3 @@ class ElectricityMeter:
         if account is not None and account.credit_state is CreditState.DISCONNECTION_IMMINENT:
             blinking.add(EURO_ARROW)  # P4: "your meter will be disconnected" after the NDP
         return frozenset(symbols), frozenset(blinking)
-
-
-def _describe(notice: Notice) -> str:
-    """The event log's text for a P9 notice."""
-    match notice:
-        case LowCredit():
-            return f"low credit: balance {notice.balance} EUR, threshold {notice.threshold} EUR"
-        case EmergencyCreditStarted():
-            return notice.text
-        case DisconnectionImminent():
-            return f"your meter will be disconnected on {to_local(notice.cut_at):%d/%m/%y at %H:%M}"
-        case Disconnected():
-            what = "power limited" if notice.limited else "disconnected"
-            return f"{what} for lack of credit: balance {notice.balance} EUR"
-        case TopUpReceived():
-            return (
-                f"top-up of {notice.amount} EUR (token {notice.token_seq}): "
-                f"balance {notice.balance} EUR"
-            )

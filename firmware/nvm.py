@@ -14,7 +14,9 @@ is refused with ``StateFileError``, like the other files.
 
 A budget meter (rules B1-B11) keeps its card account's snapshot in ``budget.vms`` (same form
 as ``state.vms``) and the account's ledger in ``ledger.vml``. A gas meter keeps its volume
-register and the last central balance update in ``gas.vms`` (same form).
+register, valve, leak test, daily snapshots and the last central balance update (or its
+meter-side account's snapshot) in ``gas.vms`` (same form), and that account's ledger in
+``gas-ledger.vml`` (same form as ``ledger.vml``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ REGISTERS_FILE = "registers.vms"
 LEDGER_FILE = "ledger.vml"
 BUDGET_FILE = "budget.vms"
 GAS_FILE = "gas.vms"
+GAS_LEDGER_FILE = "gas-ledger.vml"
 _LINE_DIGEST_CHARS = 16
 T = TypeVar("T")
 
@@ -107,7 +110,19 @@ class NonVolatileMemory:
 
     def load_journal(self) -> list[dict[str, Any]]:
         """The ledger journal's documents in order ([] when there is none)."""
-        path = self.directory / LEDGER_FILE
+        return self._load_lines(LEDGER_FILE)
+
+    def append_journal(self, document: dict[str, Any]) -> None:
+        """Append one document to the ledger journal; it is on disk when this returns."""
+        self._append_line(LEDGER_FILE, document)
+
+    def gas_journal(self) -> GasJournal:
+        """The gas meter's own ledger journal (``gas-ledger.vml``), beside the electricity
+        meter's when both share the directory (``--with-gas``)."""
+        return GasJournal(self)
+
+    def _load_lines(self, name: str) -> list[dict[str, Any]]:
+        path = self.directory / name
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
@@ -118,12 +133,11 @@ class NonVolatileMemory:
             raise StateFileError(f"{path} ends with a torn line; it is left untouched")
         return [_journal_line(path, number, line) for number, line in enumerate(raw.splitlines())]
 
-    def append_journal(self, document: dict[str, Any]) -> None:
-        """Append one document to the ledger journal; it is on disk when this returns."""
+    def _append_line(self, name: str, document: dict[str, Any]) -> None:
         self._ensure_checked()
         body = json.dumps(document, separators=(",", ":"))
         line = f"{hashlib.sha256(body.encode()).hexdigest()[:_LINE_DIGEST_CHARS]} {body}\n"
-        path = self.directory / LEDGER_FILE
+        path = self.directory / name
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             with path.open("a", encoding="ascii") as handle:
@@ -176,6 +190,19 @@ class NonVolatileMemory:
                 os.fsync(directory)
             finally:
                 os.close(directory)
+
+
+class GasJournal:
+    """The gas meter's ledger journal in its NVM (the ``Journal`` of ``BilledAccount``)."""
+
+    def __init__(self, nvm: NonVolatileMemory) -> None:
+        self._nvm = nvm
+
+    def load_journal(self) -> list[dict[str, Any]]:
+        return self._nvm._load_lines(GAS_LEDGER_FILE)
+
+    def append_journal(self, document: dict[str, Any]) -> None:
+        self._nvm._append_line(GAS_LEDGER_FILE, document)
 
 
 def _parse(path: Path, raw: bytes) -> dict[str, Any]:

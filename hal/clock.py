@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time as _time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -72,11 +73,33 @@ class ScaledClock:
         if self._base_monotonic is not None:
             self._base_monotonic = _time.monotonic()
 
+    @property
+    def running(self) -> bool:
+        return self._base_monotonic is not None
+
     def resume(self) -> None:
         """Start running (no-op when already running)."""
         if self._base_monotonic is None:
             self._base_monotonic = _time.monotonic()
 
+    def pause(self) -> None:
+        """Stand still at the present instant until ``resume()`` (a replay's pause)."""
+        self._base = self.now()
+        self._base_monotonic = None
+
+    def set_speed(self, speed: float) -> None:
+        """Run ``speed`` times real time from now on; the time read so far is kept."""
+        if speed <= 0:
+            raise ClockError(f"speed must be positive, not {speed}")
+        self._base = self.now()
+        if self._base_monotonic is not None:
+            self._base_monotonic = _time.monotonic()
+        self.speed = speed
+
     def real_seconds_until(self, moment: datetime) -> float:
-        """Real (wall) seconds until the clock reads ``moment``; 0 if already past."""
-        return max(0.0, (moment - self.now()).total_seconds() / self.speed)
+        """Real (wall) seconds until the clock reads ``moment``; 0 if already past, infinite
+        while the clock stands still."""
+        seconds = (moment - self.now()).total_seconds()
+        if seconds <= 0:
+            return 0.0
+        return seconds / self.speed if self.running else math.inf

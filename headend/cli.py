@@ -2,10 +2,14 @@
 
     vmeter headend --tcp HOST:PORT [--client N] [--password PW] [--json] [--trace FILE|-]
         read OBIS[:ATTR] [--class N] | list | set OBIS[:ATTR] VALUE [--type T] [--class N]
-        | action OBIS:METHOD VALUE [--type T] [--class N] | disconnect | reconnect
-    vmeter headend --mqtt URL --meter SERIAL ...   the same verbs through an MQTT broker
+        | action OBIS:METHOD VALUE [--type T] [--class N] | disconnect [--gas] | reconnect [--gas]
+    vmeter headend --mqtt URL --meter SERIAL ...   the same verbs through an MQTT broker,
+        and ``watch [--count N] [--timeout S] [--json]`` for event pushes (``headend.watch``)
     vmeter headend --serial DEVICE [--mode-e|--no-mode-e] [--baud 9600] [--physical N] ...
         the same verbs over HDLC on the optical port, and ``readout`` (mode C)
+    Meter operations on any target: ``profile``, ``limit``, ``balance``, meter-side ``topup``
+    (``headend.meter_verbs``); the platform's verbs, no target needed: ``platform``, central
+    ``topup``, ``platform-status``, ``declare`` (``headend.platform_cli``).
 
 OBIS as ``1-0:1.8.1.255`` or ``1.8.1``; ATTR defaults to 2 (the value). Without --class the
 class is looked up in the meter's object list. ``read`` prints the value last, with its unit
@@ -35,11 +39,15 @@ from cosem.iec62056_21 import Iec21Error
 from cosem.obis import Obis
 from cosem.trace import Tracer, open_trace
 from hal.optical import OpticalPortError
+from headend import meter_obis
+from headend.meter_verbs import METER_VERBS, add_meter_verbs, prepare_meter_verb
 from headend.mqtt import MqttTransport, parse_broker_url
+from headend.platform_cli import add_platform_verbs, platform_command, runs_on_the_platform
 from headend.serial import add_serial_arguments, connect_serial, probe_target, readout_lines
 from headend.session import DEFAULT_TIMEOUT_S, ApduTransport, NoAnswer, Session
 from headend.tcp import PUBLIC_CLIENT, TcpWrapperTransport, parse_endpoint
 from headend.values import CLOCK_CLASS, SCALED_CLASSES, scaled, to_json, to_text
+from headend.watch import add_watch_verb, watch_command
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -66,7 +74,7 @@ class NotOnMeter(Exception):
 
 
 def configure_headend(parser: argparse.ArgumentParser) -> None:
-    target = parser.add_mutually_exclusive_group(required=True)
+    target = parser.add_mutually_exclusive_group()  # required by the verbs on a meter
     target.add_argument("--tcp", metavar="HOST:PORT", help="meter (TCP wrapper)")
     target.add_argument(
         "--mqtt", metavar="URL", help="broker: mqtt://[user:pass@]host:port, mqtts://..?ca=FILE"
@@ -94,19 +102,37 @@ def configure_headend(parser: argparse.ArgumentParser) -> None:
     action.add_argument("value", metavar="VALUE", help="the parameter (0 when it takes none)")
     action.add_argument("--type", choices=sorted(VALUE_TYPES), default="integer")
     action.add_argument("--class", dest="class_id", type=int)
-    verbs.add_parser("disconnect", help="open the supply relay (disconnect control, method 1)")
-    verbs.add_parser("reconnect", help="close the supply relay (disconnect control, method 2)")
+    for verb, what in (
+        ("disconnect", "open the supply relay"),
+        ("reconnect", "close the supply relay"),
+    ):
+        relay = verbs.add_parser(verb, help=f"{what} (disconnect control, method 1 or 2)")
+        relay.add_argument(
+            "--gas", "--channel-1", dest="gas", action="store_true",
+            help="the gas valve 0-1:24.4.0 (a gas meter, or channel 1 of --with-gas); "
+            "reconnect arms the leak test (G3)",
+        )  # fmt: skip
     verbs.add_parser("readout", help="mode C data readout of the optical port (--serial)")
+    add_watch_verb(verbs)
+    add_meter_verbs(verbs)
+    add_platform_verbs(verbs)
 
 
 def headend_command(args: argparse.Namespace) -> int:
     """Run one verb; every outcome is an exit code and one clear line on stderr."""
+    if args.verb == "watch":  # no session: it listens to the pushes
+        return watch_command(args)
+    if runs_on_the_platform(args):  # the ledger, and the broker for the platform itself
+        return platform_command(args)
+    if not (args.tcp or args.mqtt or args.serial):
+        return _fail(EXIT_USAGE, "give the meter: --tcp HOST:PORT, --mqtt URL or --serial DEVICE")
     try:
         endpoint = parse_endpoint(args.tcp) if args.tcp else None
         args.broker = parse_broker_url(args.mqtt) if args.mqtt else None
         if args.broker is not None and not args.meter:
             raise UsageProblem("--mqtt needs --meter SERIAL")
         verb = None if args.verb == "readout" else _VERBS[args.verb]
+        prepare_meter_verb(args)
         if "target" in args:  # checked before connecting: a typo is not a network problem
             args.obis, args.member = _target(args.target, None if args.verb == "action" else 2)
         tracer = open_trace(args.trace)
@@ -217,7 +243,8 @@ async def _action(session: Session, args: argparse.Namespace) -> list[str]:
 
 async def _relay(session: Session, args: argparse.Namespace) -> list[str]:
     method = REMOTE_DISCONNECT if args.verb == "disconnect" else REMOTE_RECONNECT
-    descriptor = MethodDescriptor(DISCONNECT_CONTROL_CLASS, DISCONNECT_CONTROL, method)
+    switch = meter_obis.GAS_VALVE if args.gas else DISCONNECT_CONTROL
+    descriptor = MethodDescriptor(DISCONNECT_CONTROL_CLASS, switch, method)
     returned = await session.action(descriptor, Data.integer(0))
     return _action_result(returned, DISCONNECT_CONTROL_CLASS, args.json)
 
@@ -229,6 +256,7 @@ _VERBS: dict[str, Verb] = {
     "action": _action,
     "disconnect": _relay,
     "reconnect": _relay,
+    **METER_VERBS,
 }
 
 

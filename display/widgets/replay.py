@@ -38,19 +38,19 @@ class ReplayControls(Widget, can_focus=True):
         """Jump to the next scheduled event."""
 
     class SpeedChanged(Message):
-        def __init__(self, speed: int) -> None:
+        def __init__(self, speed: float) -> None:
             super().__init__()
             self.speed = speed
 
     playing: reactive[bool] = reactive(False, init=False)
-    speed: reactive[int] = reactive(SPEEDS[0], init=False)
+    speed: reactive[float] = reactive(SPEEDS[0], init=False)
 
     def compose(self) -> ComposeResult:
         yield Button("▶ play", id="replay-play")
         yield Button("⏸ pause", id="replay-pause", disabled=True)
         yield Button("step", id="replay-step")
         yield Button("-", id="replay-slower")
-        yield Static(f"x{self.speed}", id="replay-speed")
+        yield Static(f"x{self.speed:g}", id="replay-speed")
         yield Button("+", id="replay-faster")
         yield Button("next event", id="replay-next")
 
@@ -90,14 +90,18 @@ class ReplayControls(Widget, can_focus=True):
         self._change_speed(-1)
 
     def _change_speed(self, direction: int) -> None:
-        index = min(max(SPEEDS.index(self.speed) + direction, 0), len(SPEEDS) - 1)
-        if SPEEDS[index] != self.speed:
-            self.speed = SPEEDS[index]
+        """The next listed speed up or down (from a speed between two, the nearer one that way)."""
+        if direction > 0:
+            chosen = next((speed for speed in SPEEDS if speed > self.speed), SPEEDS[-1])
+        else:
+            chosen = next((speed for speed in reversed(SPEEDS) if speed < self.speed), SPEEDS[0])
+        if chosen != self.speed:
+            self.speed = chosen
             self.post_message(self.SpeedChanged(self.speed))
 
     def watch_playing(self, playing: bool) -> None:
         self.query_one("#replay-play", Button).disabled = playing
         self.query_one("#replay-pause", Button).disabled = not playing
 
-    def watch_speed(self, speed: int) -> None:
-        self.query_one("#replay-speed", Static).update(f"x{speed}")
+    def watch_speed(self, speed: float) -> None:
+        self.query_one("#replay-speed", Static).update(f"x{speed:g}")

@@ -1,12 +1,20 @@
-"""One gas meter: volume register, valve, leak test and display on the hal devices.
+"""One gas meter: volume register, valve, leak test, display and prepayment on the hal devices.
 
 The parts live in their own modules; this class only keeps them in step: before any order or
 press it integrates the volume up to now (so a valve move starts a new piece of flow), walking
 the leak test's own deadlines so a leak or a pass lands at its exact instant. A runner calls
 ``tick`` when the clock reaches ``next_deadline``. With a ``NonVolatileMemory`` the volume
-register survives a restart (it never goes backwards, rule G1): restored at power-up, saved at
-``shutdown`` and before a higher value leaves the meter (``volume_for_release``); the last
-central balance update (rules G2, E7) is saved with it when it arrives.
+register, the valve, the leak test (a lockout survives a restart, rule M4), the daily
+snapshots and the balance survive a restart (``firmware.gas.saved_state``); the volume never
+goes backwards (rule G1): a higher value is saved before it leaves (``volume_for_release``).
+
+Prepayment (rule M5) as on the electricity meter: in central mode the meter stores and shows
+the platform's balance; in meter mode it keeps its own ``MeterSideAccount``
+(``firmware.prepayment.meter_side``), charged in slices (each quarter hour, midnight, account
+deadline, read and order). The account prices energy per kWh; gas feeds it one Wh per dm3, so
+its price "per kWh" is the price per m3. Its orders drive the valve (M2: a cut is
+remote_disconnect, P8 re-enable remote_reconnect, which arms the leak test, G3, G4); gas has
+no limiter (P4). Its P9 notices and each leak-test result go to ``notices`` and the listeners.
 """
 
 from __future__ import annotations
@@ -14,30 +22,51 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from firmware.central_balance import BalanceUpdate, CentralBalance
 from firmware.disconnect_control import ControlState, TransitionResult
-from firmware.errors import StateFileError
+from firmware.errors import FirmwareError
 from firmware.gas.display import GasDisplay, LeakTestView
-from firmware.gas.leak_test import LeakTest, LeakTestSettings
+from firmware.gas.leak_test import LeakTest, LeakTestSettings, LeakTestState
+from firmware.gas.notices import GasNotice, LeakTestResult
+from firmware.gas.saved_state import SavedGas
 from firmware.gas.valve import GasValve
-from firmware.gas.volume import FlowSource, GasMetering, VolumeRegister
-from firmware.nvm import NonVolatileMemory
+from firmware.gas.volume import FlowSource, GasMetering, VolumeEntry, VolumeRegister
+from firmware.notice_queue import NoticeQueue
+from firmware.nvm import GAS_FILE, NonVolatileMemory
+from firmware.prepayment.account import AccountConfig, MeterSideAccount
+from firmware.prepayment.account_billing import BilledAccount, MemoryJournal
+from firmware.prepayment.account_events import Order, Outcome
+from firmware.prepayment.meter_side import balance_update, open_account
+from firmware.registers import MJ_PER_WH
 from firmware.rules.credit import DEFAULT_RULES, CreditRules, reconnection_allowed
 from firmware.rules.money import Money
+from firmware.rules.token import TokenCheck
+from firmware.settings import PrepaymentMode
 from hal.buttons import Buttons
 from hal.clock import Clock
 from hal.lcd import Lcd
 from hal.valve import Valve
 
+MJ_PER_DM3 = MJ_PER_WH  # the account's "kWh" is a m3 of gas (see the module docstring)
+
 
 @dataclass(frozen=True)
 class GasSettings:
+    """``account``: the meter-side account (its prices per m3), required in meter mode."""
+
     control_mode: int = 3  # rule M1
     leak_test: LeakTestSettings = field(default_factory=LeakTestSettings)
     backlight: timedelta = timedelta(seconds=30)
     credit_rules: CreditRules = DEFAULT_RULES
+    prepayment: PrepaymentMode = PrepaymentMode.CENTRAL
+    account: AccountConfig | None = None
+
+    def __post_init__(self) -> None:
+        if (self.prepayment is PrepaymentMode.METER) != (self.account is not None):
+            raise FirmwareError("a gas meter has an account config in meter mode only")
+        if self.account is not None and self.account.power_limiter:
+            raise FirmwareError("a gas meter has no power limiter (rule P4)")
 
 
 class GasMeter:
@@ -53,14 +82,42 @@ class GasMeter:
     ) -> None:
         self.settings = settings or GasSettings()
         self._clock, self._lcd, self._nvm = clock, lcd, nvm
-        self.metering = GasMetering(flow, clock.now(), _restored_register(nvm))
+        document = nvm.load_gas() if nvm is not None else None
+        where = str(nvm.directory / GAS_FILE) if nvm is not None else GAS_FILE
+        saved = SavedGas.from_json(document, where) if document is not None else None
+        self.metering = GasMetering(
+            flow, clock.now(), saved.register if saved else VolumeRegister()
+        )
+        if saved:
+            self.metering.snapshots.extend(saved.snapshots)
         self._saved_dm3 = self.metering.dm3
-        self.valve = GasValve(valve, self.settings.control_mode)
+        self.valve = GasValve(valve, self.settings.control_mode, saved.valve if saved else None)
         self.leak_test = LeakTest(self.valve, flow, self.settings.leak_test)
+        if saved and saved.leak_test:
+            self.leak_test.restore(saved.leak_test)
+        self._results_seen = 0
         self.display = GasDisplay(self.settings.backlight)
-        self._central = CentralBalance(_restored_balance(nvm))
+        self._central = CentralBalance(saved.balance if saved else None)
+        self._notices: NoticeQueue[GasNotice] = NoticeQueue()
+        self.notices = self._notices.notices
+        """P9 notices and leak-test results not yet pushed (drained, or ``subscribe_notices``)."""
+        self._account: BilledAccount | None = None
+        self._account_due: datetime | None = None
+        self._saved_marks: tuple[object, ...] | None = None
+        if self.settings.account is not None:
+            journal = nvm.gas_journal() if nvm is not None else MemoryJournal()
+            self._account, outcome = open_account(
+                self.settings.account,
+                journal,
+                saved.account if saved else None,
+                self._import_mj(),
+                clock.now(),
+            )
+            self._carry_out(outcome, clock.now())
         buttons.subscribe(self._on_button)
         self.tick()
+
+    # -- views ---------------------------------------------------------------------------------
 
     @property
     def volume_dm3(self) -> int:
@@ -74,6 +131,11 @@ class GasMeter:
             self._save()
         return self.metering.dm3
 
+    def snapshots_for_release(self) -> list[VolumeEntry]:
+        """The daily midnight volumes (rule E3 as for electricity), oldest first."""
+        self.tick()
+        return list(self.metering.snapshots)
+
     @property
     def balance(self) -> BalanceUpdate | None:
         """The platform's last balance update (central mode, rule M5), None before the first."""
@@ -81,18 +143,42 @@ class GasMeter:
 
     @property
     def prepayment_balance(self) -> BalanceUpdate | None:
-        return self.balance
+        """What the euro menu shows (rule G2): the platform's last update, or in meter mode
+        the account as of its last slice."""
+        if self._account is None:
+            return self._central.last_update
+        return balance_update(self._account.account)
+
+    @property
+    def account(self) -> MeterSideAccount | None:
+        """The meter-side account as of its last slice (None outside meter mode)."""
+        return self._account.account if self._account else None
+
+    def account_for_release(self) -> MeterSideAccount:
+        """The account charged up to now (a read is a slice); ``FirmwareError`` outside meter
+        mode (rule M5)."""
+        billed = self._meter_side()
+        self._catch_up()
+        self._run_account(self._clock.now())
+        self._after_change()
+        return billed.account
+
+    def subscribe_notices(self, listener: Callable[[GasNotice], None]) -> None:
+        """Call ``listener`` with each notice as it happens (besides the ``notices`` queue)."""
+        self._notices.subscribe(listener)
+
+    # -- time ----------------------------------------------------------------------------------
 
     def tick(self) -> None:
         """Bring everything up to the clock and refresh the LCD."""
         self._catch_up()
-        self._show()
+        self._after_change()
 
     def next_deadline(self, include_scroll: bool = True) -> datetime:
-        """The next instant ``tick`` has work: leak test, backlight, profile or snapshot.
-        Without ``include_scroll`` (instant runs) the backlight timeout is left out: nobody
+        """The next instant ``tick`` has work: leak test, account, profile or snapshot, and
+        (``include_scroll``) the backlight timeout; instant runs leave the latter out: nobody
         watches, and the next tick darkens the screen anyway."""
-        candidates = [self.leak_test.next_deadline()]
+        candidates = [self.leak_test.next_deadline(), self._account_due]
         if include_scroll:
             candidates.append(self.display.next_deadline())
         return min([self.metering.next_deadline(), *(d for d in candidates if d is not None)])
@@ -102,24 +188,20 @@ class GasMeter:
         self.tick()
 
     def shutdown(self, at: datetime | None = None) -> None:
-        """Power down: the volume is brought up to the clock and saved."""
+        """Power down: everything is brought up to the clock and saved."""
         self.tick()
         self._save()
 
-    def _save(self) -> None:
-        if self._nvm is not None:
-            register = self.metering.register
-            snapshot: dict[str, Any] = {"dm3": register.dm3, "carried": register.carried}
-            if self.balance is not None:
-                snapshot["balance"] = _balance_snapshot(self.balance)
-            self._nvm.save_gas(snapshot)
-            self._saved_dm3 = register.dm3
+    # -- central prepayment --------------------------------------------------------------------
 
     def receive_balance_update(
         self, at: datetime, balance: Money, emergency_credit: Money
     ) -> BalanceUpdate:
         """The 94.32.2 values shown in the prepayment menu (rule G2), kept over a restart.
-        Raises ``FirmwareError`` as ``CentralBalance`` does (naive time, negative credit)."""
+        Raises ``FirmwareError`` as ``CentralBalance`` does (naive time, negative credit), and
+        in meter mode, where the meter keeps its own balance (rule M5)."""
+        if self._account is not None:
+            raise FirmwareError("balance updates come from the platform only in central mode")
         update = self._central.receive_balance_update(at, balance, emergency_credit)
         self.tick()
         self._save()
@@ -136,6 +218,23 @@ class GasMeter:
             return TransitionResult(False, self.valve.control_state, reason=reason)
         return self.enable_reconnection_if_credit(self.balance.balance)
 
+    # -- meter-side prepayment -----------------------------------------------------------------
+
+    def enter_token(self, token: str | bytes) -> TokenCheck:
+        """P6: a top-up token (through the Token gateway). An accepted one is credited and may
+        re-enable reconnection (P8): the leak test is armed (G3, G4)."""
+        billed = self._meter_side()
+        self._catch_up()
+        now = self._clock.now()
+        self._run_account(now)
+        outcome = billed.account.top_up(now, token)
+        self._carry_out(outcome, now)
+        self._after_change()
+        assert outcome.token is not None  # a top-up always says what became of the token
+        return outcome.token
+
+    # -- valve orders --------------------------------------------------------------------------
+
     def remote_disconnect(self) -> TransitionResult:
         """The prepayment cut (rule M2, transitions b, c)."""
         return self._order(self.valve.remote_disconnect)
@@ -145,7 +244,7 @@ class GasMeter:
         return self._order(self.valve.remote_reconnect)
 
     def enable_reconnection_if_credit(self, balance: Money) -> TransitionResult:
-        """Meter-side mode: transition d only with the balance at 0.50 EUR or more (rule G4)."""
+        """Transition d only with the balance at 0.50 EUR or more (rule G4)."""
         if not reconnection_allowed(balance, self.settings.credit_rules):
             threshold = self.settings.credit_rules.reconnection_threshold
             reason = f"balance {balance} below {threshold} EUR (rule G4)"
@@ -154,72 +253,165 @@ class GasMeter:
             return TransitionResult(False, self.valve.control_state, reason="not disconnected")
         return self.remote_reconnect()
 
+    def head_end_reconnect(self) -> bool:
+        """The head-end's remote_reconnect: after a leak-test lockout the re-enable (rule M4);
+        otherwise transition d, with the balance at 0.50 EUR or more (rule G4): the platform's
+        last one in central mode, the account's in meter mode."""
+        if self.leak_test.state is LeakTestState.LOCKED_OUT:
+            return self.remote_reenable()
+        if self._account is not None:
+            balance = self.account_for_release().balance
+            return self.enable_reconnection_if_credit(balance).accepted
+        if self.settings.prepayment is PrepaymentMode.CENTRAL:
+            return self.enable_reconnection_on_last_balance().accepted
+        return self.remote_reconnect().accepted
+
     def remote_reenable(self) -> bool:
         """The head-end clears a leak-test lockout (rule M4); False when not locked out."""
         self._catch_up()
         done = self.leak_test.remote_reenable(self._clock.now())
-        self._show()
+        self._after_change()
         return done
+
+    def set_control_mode(self, mode: int) -> None:
+        """COSEM control_mode; ``FirmwareError`` as ``GasValve.set_control_mode``. Saved."""
+        self._catch_up()
+        self.valve.set_control_mode(mode)
+        self._after_change()
 
     def _order(self, order: Callable[[], TransitionResult]) -> TransitionResult:
         self._catch_up()
         result = order()
-        self.tick()
+        self._catch_up()
+        self._after_change()
         return result
+
+    # -- buttons -------------------------------------------------------------------------------
 
     def _on_button(self, button: str, duration: timedelta) -> None:
         self._catch_up()
         now = self._clock.now()
-        if self.leak_test.press(button, now):
+        if self._test_may_start() and self.leak_test.press(button, now):
             self.display.wake(now)
         else:
             self.display.press(button, now)
-        self._show()
+        self._catch_up()
+        self._after_change()
+
+    def _test_may_start(self) -> bool:
+        """P8: in meter mode the test (which opens the valve) needs 0.50 EUR at the press, as
+        the electricity meter's button does (the P1 repayment may have taken it below)."""
+        if self._account is None or self.leak_test.state is not LeakTestState.ARMED:
+            return True
+        return self.account_for_release().button_may_reconnect
+
+    # -- internals -----------------------------------------------------------------------------
 
     def _catch_up(self) -> None:
+        """Walk every deadline up to now in order: the leak test's (a leak or a pass at its
+        instant) and, in meter mode, each quarter hour, midnight and account deadline (a slice
+        of the account, whose cut then closes the valve at that instant)."""
         now = self._clock.now()
-        while (deadline := self.leak_test.next_deadline()) is not None and deadline <= now:
+        while (deadline := self._next_step()) is not None and deadline <= now:
+            slice_due = self._account is not None and deadline in (
+                self.metering.next_deadline(),
+                self._account_due,
+            )
             self.metering.advance_to(deadline)
             self.leak_test.update(deadline)
+            if slice_due:
+                self._run_account(deadline)
+            self._publish_results()
         self.metering.advance_to(now)
         self.leak_test.update(now)
+        self._publish_results()
         self.display.update(now)
 
-    def _show(self) -> None:
+    def _next_step(self) -> datetime | None:
+        steps = [self.leak_test.next_deadline()]
+        if self._account is not None:
+            steps += [self.metering.next_deadline(), self._account_due]
+        return min((step for step in steps if step is not None), default=None)
+
+    def _import_mj(self) -> list[int]:
+        """The volume as the account's two import registers (one gas rate: the first)."""
+        return [self.metering.dm3 * MJ_PER_DM3, 0]
+
+    def _run_account(self, at: datetime) -> None:
+        """One slice: charge the volume counted since the last, then the account's clock."""
+        billed = self._meter_side()
+        self._carry_out(billed.bill(at, self._import_mj()), at)
+        self._carry_out(billed.account.advance_to(at), at)
+
+    def _carry_out(self, outcome: Outcome, at: datetime) -> None:
+        """The account's orders on the valve (M2 b, d; gas has no limiter, P4) and its P9
+        notices to the queue."""
+        for order in outcome.orders:
+            if order is Order.DISCONNECT:
+                self.valve.remote_disconnect()
+            elif order is Order.ENABLE_RECONNECTION:
+                self.valve.remote_reconnect()
+        self.leak_test.update(at)
+        for notice in outcome.notices:
+            self._notices.publish(notice)
+        self._schedule_account()
+
+    def _schedule_account(self) -> None:
+        if self._account is None:
+            return
+        after = self.metering.now
+        due = self._account.account.next_deadline(after)
+        # Strictly ahead: a deadline is handled once.
+        self._account_due = None if due is None else max(due, after + timedelta(milliseconds=1))
+
+    def _publish_results(self) -> None:
+        """A notice per finished leak-test attempt (rule G3)."""
+        events = self.leak_test.events
+        for index in range(self._results_seen, len(events)):
+            event = events[index]
+            if event.outcome in ("passed", "failed"):
+                # A last failure is followed at once by its lockout event (``LeakTest._fail``).
+                after = events[index + 1].outcome if index + 1 < len(events) else None
+                passed, locked = event.outcome == "passed", after == "locked_out"
+                self._notices.publish(LeakTestResult(event.at, event.attempt, passed, locked))
+        self._results_seen = len(events)
+
+    def _meter_side(self) -> BilledAccount:
+        if self._account is None:
+            raise FirmwareError(
+                f"the gas meter keeps a balance only in meter mode "
+                f"(this meter: {self.settings.prepayment.value})"
+            )
+        return self._account
+
+    def _after_change(self) -> None:
+        """Redraw, and save when the valve, the leak test or the account's state moved."""
         view = LeakTestView(self.leak_test.state, self.settings.leak_test.button)
         self._lcd.show(self.display.render(self, self.valve.position, view))
+        if self._marks() != self._saved_marks:
+            self._save()
 
+    def _marks(self) -> tuple[object, ...]:
+        """What, once changed, is saved at once (the volume is saved before its release)."""
+        snapshots = self.metering.snapshots
+        return (
+            self.valve.saved(),
+            self.leak_test.saved(),
+            self.account.credit_state if self.account else None,
+            snapshots[-1] if snapshots else None,
+        )
 
-def _balance_snapshot(update: BalanceUpdate) -> dict[str, Any]:
-    return {
-        "at": update.at.isoformat(),
-        "balance_mc": update.balance.milli_cents,
-        "emergency_credit_mc": update.emergency_credit.milli_cents,
-    }
-
-
-def _restored_balance(nvm: NonVolatileMemory | None) -> BalanceUpdate | None:
-    snapshot = nvm.load_gas() if nvm is not None else None
-    if snapshot is None or "balance" not in snapshot:
-        return None
-    assert nvm is not None
-    try:
-        saved = snapshot["balance"]
-        at = datetime.fromisoformat(saved["at"])
-        balance, credit = Money(int(saved["balance_mc"])), Money(int(saved["emergency_credit_mc"]))
-    except (KeyError, TypeError, ValueError) as error:
-        raise StateFileError(f"{nvm.directory}: unusable gas balance ({error})") from error
-    if at.tzinfo is None:
-        raise StateFileError(f"{nvm.directory}: gas balance time without a zone")
-    return BalanceUpdate(at, balance, credit)
-
-
-def _restored_register(nvm: NonVolatileMemory | None) -> VolumeRegister:
-    snapshot = nvm.load_gas() if nvm is not None else None
-    if snapshot is None:
-        return VolumeRegister()
-    assert nvm is not None
-    try:
-        return VolumeRegister(int(snapshot["dm3"]), int(snapshot["carried"]))
-    except (KeyError, TypeError, ValueError) as error:
-        raise StateFileError(f"{nvm.directory}: unusable gas snapshot ({error})") from error
+    def _save(self) -> None:
+        self._saved_marks = self._marks()
+        if self._nvm is None:
+            return
+        saved = SavedGas(
+            VolumeRegister(self.metering.register.dm3, self.metering.register.carried),
+            self._central.last_update,
+            self.valve.saved(),
+            self.leak_test.saved(),
+            tuple(self.metering.snapshots),
+            self._account.snapshot() if self._account else None,
+        )
+        self._nvm.save_gas(saved.to_json())
+        self._saved_dm3 = self.metering.dm3

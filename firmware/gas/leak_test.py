@@ -78,6 +78,15 @@ class LeakTestEvent:
     flow_l_per_h: int = 0
 
 
+@dataclass(frozen=True)
+class SavedLeakTest:
+    """The leak test's state kept over a restart (rule M4: a lockout survives it)."""
+
+    state: LeakTestState
+    attempt: int
+    failed_at: datetime | None = None
+
+
 @dataclass
 class LeakTest:
     valve: GasValve
@@ -102,6 +111,18 @@ class LeakTest:
         self._watch(now)  # a leak already flowing fails the test at once
         return True
 
+    def saved(self) -> SavedLeakTest:
+        return SavedLeakTest(self.state, self.attempt, self._failed_at)
+
+    def restore(self, saved: SavedLeakTest) -> None:
+        """Back to the state saved before a restart. A test running when the power went
+        comes back armed for the same attempt: its valve closed at start-up."""
+        if saved.state is LeakTestState.RUNNING:
+            self.state, self.attempt = LeakTestState.ARMED, saved.attempt
+            return
+        self.state, self.attempt = saved.state, saved.attempt
+        self._failed_at = saved.failed_at if saved.state is LeakTestState.FAILED else None
+
     def remote_reenable(self, now: datetime) -> bool:
         """The head-end's re-enable after a lockout (rule M4); False when not locked out."""
         if self.state is not LeakTestState.LOCKED_OUT:
@@ -115,11 +136,11 @@ class LeakTest:
         """Follow the valve's control state and the clock up to ``now``."""
         now = require_utc(now)
         ready = self.valve.control_state is ControlState.READY_FOR_RECONNECTION
-        connected = self.valve.control_state is ControlState.CONNECTED
         if self.state in WAITING_FOR_GAS and not ready:
             self._abort(now)
         if self.state is LeakTestState.RUNNING:
             self._watch(now)
+        connected = self.valve.control_state is ControlState.CONNECTED  # after a pass
         retry_at = self.next_deadline() if self.state is LeakTestState.FAILED else None
         if retry_at is not None and now >= retry_at:
             self._arm(self.attempt + 1)

@@ -10,6 +10,8 @@ a test is owed; the only way back to gas is ``open_after_passed_test`` (transiti
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from firmware.disconnect_control import (
     ALLOWED_MODES,
     ControlState,
@@ -22,24 +24,41 @@ from hal.valve import Valve, ValvePosition
 TEST_OWED = "a leak-tightness test must pass before gas flows again (rule G3)"
 
 
+@dataclass(frozen=True)
+class SavedValve:
+    """The valve's state kept over a restart."""
+
+    control_state: ControlState
+    control_mode: int
+    test_owed: bool
+
+
 class GasValve:
     """Disconnect control driving a hal ``Valve``. ``test_owed`` is set by every disconnection
     and cleared only by ``open_after_passed_test``."""
 
-    def __init__(self, valve: Valve, control_mode: int = 3) -> None:
-        if control_mode == 0 and valve.position is not ValvePosition.OPEN:
+    def __init__(
+        self, valve: Valve, control_mode: int = 3, saved: SavedValve | None = None
+    ) -> None:
+        """Without ``saved`` the control state follows where the valve is found (open:
+        connected); with it (a restart) the valve is moved to match the saved state."""
+        if saved is None:
+            found_open = valve.position is ValvePosition.OPEN
+            state = ControlState.CONNECTED if found_open else ControlState.DISCONNECTED
+            saved = SavedValve(state, control_mode, test_owed=not found_open)
+        if saved.control_mode == 0 and saved.test_owed:
             raise FirmwareError(f"control_mode 0 would open the valve: {TEST_OWED}")
         self._valve = valve
         self._control = DisconnectControl(
-            control_mode,
-            ControlState.CONNECTED
-            if valve.position is ValvePosition.OPEN
-            else ControlState.DISCONNECTED,
-            on_change=self._follow,
+            saved.control_mode, saved.control_state, on_change=self._follow
         )
-        self.test_owed = self._control.control_state is not ControlState.CONNECTED
-        if self.test_owed:  # a valve found in the test position at start-up closes
-            valve.move_to(ValvePosition.CLOSED)
+        self.test_owed = saved.test_owed or saved.control_state is not ControlState.CONNECTED
+        # A valve found in the test position at start-up (power lost mid-test) closes.
+        valve.move_to(ValvePosition.CLOSED if self.test_owed else ValvePosition.OPEN)
+
+    def saved(self) -> SavedValve:
+        """What a restart needs (the gas NVM)."""
+        return SavedValve(self.control_state, self.control_mode, self.test_owed)
 
     @property
     def control_state(self) -> ControlState:

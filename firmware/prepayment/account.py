@@ -60,7 +60,6 @@ from firmware.prepayment.ledger import (
     Record,
 )
 from firmware.prepayment.saved_state import StateReader
-from firmware.prepayment.token import verify_token
 from firmware.rules.credit import (
     DEFAULT_RULES,
     CreditRules,
@@ -82,6 +81,7 @@ from firmware.rules.non_disconnect import (
     end_of_non_disconnect_period,
 )
 from firmware.rules.tariff import Tariff
+from firmware.rules.token import verify_token
 
 STATE_VERSION: Final = 1
 MONDAY: Final = 0  # date.weekday(): the weekly fixed charge's day (B10)

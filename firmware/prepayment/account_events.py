@@ -11,9 +11,9 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from firmware.prepayment.token import TokenCheck
 from firmware.rules.localtime import to_local
 from firmware.rules.money import Money
+from firmware.rules.token import TokenCheck
 
 
 class Order(enum.Enum):

@@ -3,6 +3,10 @@
 Consumption is the difference of the 1.8.1 (peak) and 1.8.2 (off-peak) indexes, each priced at
 its own tariff with the sub-milli-cent remainder carried to the next day (M6). The starting
 credit is repaid at 1 EUR per day on top of consumption (P1).
+
+Gas goes through the same arithmetic (``volume_indexes``, ``one_rate``): its one register, the
+volume in dm3, stands in the peak index, priced per m3 as electricity per kWh (1000 units to
+the priced unit both), so its remainders carry the same way.
 """
 
 from __future__ import annotations
@@ -34,6 +38,16 @@ class Prices:
 
     peak: int
     offpeak: int
+
+
+def volume_indexes(day: date, dm3: int) -> DailyIndexes:
+    """A gas meter's midnight volume (G1, as E3) as the day's indexes: one register."""
+    return DailyIndexes(day, dm3, 0)
+
+
+def one_rate(price: int) -> Prices:
+    """One price for every tariff: gas, in milli-cents per m3 (0.85 EUR/m3 is 85_000)."""
+    return Prices(price, price)
 
 
 @dataclass(frozen=True, slots=True)

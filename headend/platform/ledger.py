@@ -375,6 +375,18 @@ class Ledger:
     def mark_sent(self, order_id: int) -> None:
         self._db.execute("UPDATE orders SET sent = 1 WHERE id = ?", (order_id,))
 
+    def claim_order(self, order_id: int) -> bool:
+        """Take an unsent order for carrying out; False if another process took it first (two
+        head-ends on one database never send an order twice)."""
+        cursor = self._db.execute(
+            "UPDATE orders SET sent = 1 WHERE id = ? AND sent = 0", (order_id,)
+        )
+        return cursor.rowcount == 1
+
+    def release_order(self, order_id: int) -> None:
+        """Give back a claimed order that could not be carried out (meter offline)."""
+        self._db.execute("UPDATE orders SET sent = 0 WHERE id = ?", (order_id,))
+
     def purge_before(self, cutoff: datetime) -> None:
         """R1: indexes and profile are kept 3 years; older ones go (the ledger stays)."""
         self._db.execute("DELETE FROM profile WHERE at < ?", (_iso(cutoff),))

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from textual.widgets import Sparkline, Static
+from textual.widgets import Static
 from widget_app import SIZE, WidgetApp
 
 from display.widgets import ConsumptionPlot, EventLogView, Indicators, RegistersPanel
+from display.widgets.plot import bar_rows
 from firmware.disconnect_control import ControlState
 from firmware.rules.money import Money
 from hal.valve import ValvePosition
@@ -81,5 +82,12 @@ async def test_plot_keeps_the_last_24_hours_of_quarters() -> None:
         await pilot.pause()
         assert len(plot.values) == 96
         assert plot.values[0] == 5 and plot.values[-1] == 500
-        assert list(plot.query_one(Sparkline).data or []) == list(plot.values)
+        assert all(row[-1] == "█" for row in plot.bars)  # the peak, newest at the right
         assert "peak 500 Wh" in str(plot.query_one("#plot-caption", Static).render())
+
+
+def test_bars_rise_from_zero() -> None:
+    assert bar_rows((125, 125), 2) == ["██", "██"]  # an even load: full bars, not a flat line
+    assert bar_rows((0, 50, 100), 2) == ["  █", " ██"]
+    assert bar_rows((0, 25, 100), 1) == [" ▂█"]
+    assert bar_rows((), 3) == ["", "", ""]

@@ -14,14 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emulator.config import RunConfig
-from emulator.demo import demo_config
+from emulator.demo_household import electricity_config
 from emulator.runtime import VirtualMeter
 from firmware.display_cycle import TEST_SCREEN
 from firmware.screens import ITEM_SCREENS, TARIFF_SYMBOLS
 from firmware.state import to_ms
 
 START = datetime(2026, 11, 27, 5, tzinfo=UTC)  # 06:00 in Brussels: a tariff switch ahead
-MORNING = datetime(2026, 11, 27, 6, 30, tzinfo=UTC)  # 900 W on the peak tariff, 1.8.1 shown
+MORNING = datetime(2026, 11, 27, 6, 30, tzinfo=UTC)  # 3200 W on the peak tariff, 1.8.1 shown
 
 Step = tuple[str, int]
 steps = st.lists(
@@ -34,7 +34,7 @@ steps = st.lists(
 
 
 def meter_at(start: datetime) -> VirtualMeter:
-    config = demo_config(Path("unused"), start)
+    config = electricity_config(Path("unused"), start)
     return VirtualMeter(config, RunConfig(instant=True, start=start))
 
 
@@ -91,4 +91,4 @@ def test_lcd_follows_every_wh_between_two_deadlines() -> None:
         virtual.meter.advance_to(moment)
         assert_lcd_is_current(virtual)
         shown.add(virtual.hal.lcd.state.value)
-    assert len(shown) == 150  # 900 W for 600 s
+    assert len(shown) == 3200 * 600 // 3600  # 3200 W for 600 s

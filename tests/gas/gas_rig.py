@@ -7,6 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 from firmware.gas.gas_meter import GasMeter, GasSettings
 from firmware.gas.leak_test import LeakTestState
+from firmware.nvm import NonVolatileMemory
+from firmware.prepayment.meter_side import account_config
+from firmware.rules.money import Money
+from firmware.rules.tariff import Tariff
+from firmware.rules.token import make_token
+from firmware.settings import MeterSideSettings, PrepaymentMode
 from hal.buttons import EmulatedButtons
 from hal.clock import SimulatedClock
 from hal.flow_models import ConstantFlow, FlowModel, ModelledFlowSensor
@@ -15,6 +21,7 @@ from hal.valve import EmulatedValve, ValvePosition
 
 WINTER_NOON = datetime(2026, 1, 14, 11, 0, tzinfo=UTC)
 NO_LEAK = ConstantFlow(0)
+SERIAL = "VM0000000001"
 LEAK = ConstantFlow(120)  # a cooker left on: well above the 30 l/h threshold
 
 
@@ -73,11 +80,24 @@ def build_gas_rig(
     demand: FlowModel = NO_LEAK,
     start: datetime = WINTER_NOON,
     valve_position: ValvePosition = ValvePosition.OPEN,
+    nvm: NonVolatileMemory | None = None,
 ) -> GasRig:
     clock = SimulatedClock(start)
     valve = EmulatedValve(clock, valve_position)
     sensor = ModelledFlowSensor(clock, valve, demand)
     lcd = EmulatedLcd(clock)
     buttons = EmulatedButtons(clock)
-    meter = GasMeter(clock, valve, sensor, lcd, buttons, settings)
+    meter = GasMeter(clock, valve, sensor, lcd, buttons, settings, nvm)
     return GasRig(clock, valve, sensor, lcd, buttons, meter)
+
+
+def meter_side_settings(price_per_m3: str = "1.0000") -> GasSettings:
+    """Meter-side prepayment (rule M5) at one price per m3, as ``vmeter run`` builds it."""
+    prices = dict.fromkeys(Tariff, Money.parse(price_per_m3))
+    account = account_config(SERIAL, MeterSideSettings(), prices, power_limiter=False)
+    return GasSettings(prepayment=PrepaymentMode.METER, account=account)
+
+
+def token(seq: int, amount: str) -> str:
+    """A top-up token for the rig's meter (the default all-zero key)."""
+    return make_token(bytes(16), SERIAL, seq, Money.parse(amount))

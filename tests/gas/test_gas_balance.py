@@ -37,7 +37,7 @@ def test_the_last_balance_is_restored_at_power_up(tmp_path: Path) -> None:  # ru
 def test_an_unusable_saved_balance_is_a_state_file_error(tmp_path: Path) -> None:
     nvm = NonVolatileMemory(tmp_path, durable=False)
     nvm.save_gas({"dm3": 0, "carried": 0, "balance": {"at": "yesterday"}})
-    with pytest.raises(StateFileError, match="gas balance"):
+    with pytest.raises(StateFileError, match="gas snapshot"):
         gas_meter(NonVolatileMemory(tmp_path, durable=False))
 
 

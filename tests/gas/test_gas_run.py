@@ -74,11 +74,7 @@ def test_the_volume_survives_a_restart(tmp_path: Path, capsys: pytest.CaptureFix
     assert "00002.500 m3" in capsys.readouterr().out.strip().splitlines()[-1]
 
 
-def test_gas_refuses_serial_and_electricity_refuses_flow(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    assert main(["run", "--kind", "gas", "--instant", "--until", "+1h", "--serial", "pty"]) == 2
-    assert "served over --tcp only, not serial" in capsys.readouterr().err
+def test_electricity_refuses_the_gas_sections() -> None:
     with pytest.raises(ConfigError, match="flow section is for kind gas"):
         parse_config("kind: electricity\nflow: {l_per_h: 10}\n")
     with pytest.raises(ConfigError, match="from 0 to 100000, got -1"):

@@ -10,8 +10,8 @@ from emulator.config import MeterConfig, RunConfig, parse_config
 from emulator.cosem_binding import build_logical_device
 from emulator.runtime import VirtualMeter
 from emulator.tcp_service import TcpService
-from firmware.prepayment.token import make_token
 from firmware.rules.money import Money
+from firmware.rules.token import make_token
 
 TOKEN_KEY: Final = "000102030405060708090A0B0C0D0E0F"
 SERIAL: Final = "VM0000000001"

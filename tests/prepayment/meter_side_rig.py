@@ -10,10 +10,10 @@ from typing import Final
 from firmware.logs import EventCode
 from firmware.meter import ElectricityMeter
 from firmware.nvm import NonVolatileMemory
-from firmware.prepayment.token import make_token
 from firmware.rules.localtime import local_to_utc
 from firmware.rules.money import Money
 from firmware.rules.tariff import Tariff
+from firmware.rules.token import make_token
 from firmware.settings import MeterSettings, MeterSideSettings, PrepaymentMode
 from hal.bundle import EmulatedMeterHal
 from hal.clock import SimulatedClock

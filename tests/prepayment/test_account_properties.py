@@ -13,11 +13,11 @@ from test_account_support import CONFIG, KEY, SERIAL, Journal, commissioned, loc
 from firmware.prepayment.account import CreditState, MeterSideAccount
 from firmware.prepayment.account_events import Order, Outcome
 from firmware.prepayment.ledger import ChargeKind
-from firmware.prepayment.token import make_token
 from firmware.rules.credit import DEFAULT_RULES
 from firmware.rules.money import MJ_PER_KWH, Money
 from firmware.rules.non_disconnect import in_non_disconnect_period
 from firmware.rules.tariff import Tariff
+from firmware.rules.token import make_token
 
 START = local(date(2026, 10, 20), 9)  # the run crosses the October DST change (M7)
 

@@ -34,9 +34,9 @@ from firmware.prepayment.account_events import (
     TopUpReceived,
 )
 from firmware.prepayment.ledger import EntryKind
-from firmware.prepayment.token import TokenStatus, make_token
 from firmware.rules.money import MJ_PER_WH, ZERO, Money
 from firmware.rules.tariff import Tariff
+from firmware.rules.token import TokenStatus, make_token
 
 TUESDAY = date(2026, 11, 24)
 FRIDAY = date(2026, 11, 27)

@@ -9,10 +9,10 @@ from typing import Final
 from firmware.prepayment.account import AccountConfig, MeterSideAccount
 from firmware.prepayment.account_events import Outcome
 from firmware.prepayment.ledger import Record
-from firmware.prepayment.token import make_token
 from firmware.rules.localtime import local_to_utc
 from firmware.rules.money import MJ_PER_KWH, ZERO, Money
 from firmware.rules.tariff import Tariff
+from firmware.rules.token import make_token
 
 KEY: Final = bytes(range(16))
 SERIAL: Final = "VM0000000001"

@@ -16,8 +16,8 @@ from firmware.nvm import LEDGER_FILE, STATE_FILE
 from firmware.prepayment.account import CreditState
 from firmware.prepayment.account_events import DisconnectionImminent, TopUpReceived
 from firmware.prepayment.ledger import EntryKind
-from firmware.prepayment.token import TokenStatus
 from firmware.rules.money import MJ_PER_KWH, Money
+from firmware.rules.token import TokenStatus
 from firmware.screens import EURO_ARROW, ITEM_SCREENS
 from firmware.settings import MeterSettings
 from hal.frontend import ConstantLoad, PowerReading

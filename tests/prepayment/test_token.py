@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from firmware.prepayment.token import (
+from firmware.rules.money import Money
+from firmware.rules.token import (
     MAX_SEQ,
     TOKEN_BYTES,
     TokenError,
@@ -12,7 +13,6 @@ from firmware.prepayment.token import (
     make_token,
     verify_token,
 )
-from firmware.rules.money import Money
 
 KEY = bytes(range(16))
 SERIAL = "1SAG1100000123"

@@ -19,9 +19,9 @@ from emulator.config import RunConfig, parse_config
 from emulator.cosem_binding import build_logical_device
 from emulator.runtime import VirtualMeter
 from emulator.serial_service import HdlcSession, HdlcSettings, OpticalPortService, live_readout
-from firmware.prepayment.token import make_token
 from firmware.rules.localtime import BRUSSELS
 from firmware.rules.money import Money
+from firmware.rules.token import make_token
 from hal.optical import SerialOpticalPort
 from headend.serial import ProbeTarget, connect_serial
 from headend.session import Session

@@ -20,13 +20,14 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
 
-from firmware.errors import FirmwareError
 from firmware.rules.credit import DEFAULT_RULES, CreditRules, top_up_in_range
+from firmware.rules.errors import FirmwareError
 from firmware.rules.money import MILLI_CENTS_PER_CENT, Money
 
 TOKEN_VERSION: Final = 1
@@ -41,6 +42,7 @@ MAX_SEQ: Final = (1 << 8 * _SEQ_BYTES) - 1
 _MAX_CENTS: Final = (1 << 8 * _AMOUNT_BYTES) - 1
 _GROUP: Final = 4
 _SEPARATORS: Final = re.compile(r"[\s-]")
+SEQ_EPOCH: Final = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 class TokenError(FirmwareError):
@@ -121,6 +123,12 @@ def make_token(key: bytes, serial: str, seq: int, amount: Money) -> str:
     )
     text = (payload + _mac(key, payload, serial)).hex().upper()
     return "-".join(text[i : i + _GROUP] for i in range(0, len(text), _GROUP))
+
+
+def default_seq(now: datetime) -> int:
+    """A token's sequence number when none is given: the minutes since 2024-01-01 UTC, so a
+    later token always counts higher (for 31 years within the 24 bits)."""
+    return (now - SEQ_EPOCH) // timedelta(minutes=1)
 
 
 def _token_bytes(token: str | bytes) -> bytes | None:
