@@ -320,7 +320,7 @@ COMMANDS: list[Command] = [
     Command("config", "meter configuration files", add_config_arguments, config_command),
     Command(
         "demo",
-        "one simulated day, then a head-end reading and operating the meter over MQTT",
+        "five days of central prepayment: two meters and the live platform over MQTT",
         add_demo_arguments,
         demo_command,
     ),

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from firmware.gas.leak_test import BUTTONS, MAX_DURATION, LeakTestSettings
-from firmware.rules.credit import CreditError, validate_ean
+from firmware.rules.credit import CreditError, ean_check_digit, validate_ean
 from firmware.rules.localtime import BRUSSELS
 from firmware.rules.money import MILLI_CENTS_PER_CENT, ZERO, Money, MoneyError
 from firmware.rules.tariff import Tariff, TariffCalendar
@@ -32,8 +32,11 @@ from firmware.settings import (
 )
 from hal.flow_models import ConstantFlow, FlowModel, csv_flow
 from hal.frontend import ConstantLoad, DailySchedule, LoadModel, PowerReading, csv_load
+from headend.meter_obis import CHANNEL_1_SUFFIX
 
 KINDS = ("electricity", "gas", "budget")
+MAX_RETRY_S = 3600
+"""The longest leak-test retry delay a configuration may set (rule G3; default 6 minutes)."""
 PREPAYMENT_MODES = tuple(mode.value for mode in PrepaymentMode)
 PRICE_KEYS = {"peak": Tariff.PEAK, "offpeak": Tariff.OFF_PEAK}
 PRICE_STEP_MC = 10  # 0.0001 EUR
@@ -140,6 +143,35 @@ class MeterConfig:
         """none | central | meter (rule M5); held by the firmware settings."""
         return self.meter.prepayment.value
 
+    @property
+    def gas_identity(self) -> Identity:
+        """The gas meter's serial and EAN: a gas meter's own; for the gas meter an electricity
+        meter serves on M-Bus channel 1 (``--with-gas``, 0-1:96.1.0 and 0-1:96.1.1) derived
+        from the electricity meter's: the serial with ``-G1``, the EAN by ``channel_1_ean``."""
+        identity = self.meter.identity
+        if self.kind == "gas":
+            return identity
+        return replace(
+            identity,
+            serial_number=identity.serial_number + CHANNEL_1_SUFFIX,
+            ean=channel_1_ean(identity.ean),
+        )
+
+
+GAS_EAN_DIGIT = 7
+"""The EAN digit (from 0; inside the 13 of the top-up reference) that tells the channel-1 gas
+meter's EAN from the electricity meter's: it is raised by 1 (mod 10)."""
+
+
+def channel_1_ean(electricity_ean: str) -> str:
+    """The EAN of the gas meter on an electricity meter's channel 1: the electricity meter's
+    with digit ``GAS_EAN_DIGIT`` raised by one and its check digit recomputed, so a valid EAN
+    with its own top-up reference (rule P6)."""
+    digits = validate_ean(electricity_ean)
+    raised = str((int(digits[GAS_EAN_DIGIT]) + 1) % 10)
+    body = digits[:GAS_EAN_DIGIT] + raised + digits[GAS_EAN_DIGIT + 1 : -1]
+    return body + ean_check_digit(body)
+
 
 # -- the default file -------------------------------------------------------------------------
 
@@ -168,6 +200,7 @@ flow:                              # kind gas only: the installation's demand (r
 leak_test:                         # kind gas only (rule G3)
   button: arrow                    # euro | arrow | m3: the press that starts the test
   seconds: 360                     # 1..600; flow above 30 l/h meanwhile is a leak
+  retry_seconds: 360               # 1..3600: after a first failure, when it may be retried
 """
 
 
@@ -274,11 +307,12 @@ def load_config(path: Path) -> MeterConfig:
     return parse_config(text, str(path), base=path.parent)
 
 
-def parse_config(text: str, source: str = "<config>", base: Path | None = None) -> MeterConfig:
-    """Parse configuration text; relative paths (load.csv) are taken from ``base``."""
+def compose_yaml(text: str, source: str) -> yaml.Node | None:
+    """The YAML node tree of ``text`` (None when empty), so errors can name their lines;
+    ``ConfigError`` ``FILE:LINE: not valid YAML (...)`` when it does not parse."""
     loader = yaml.SafeLoader(text)
     try:
-        root = loader.get_single_node()
+        root: yaml.Node | None = loader.get_single_node()
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
@@ -286,6 +320,12 @@ def parse_config(text: str, source: str = "<config>", base: Path | None = None) 
         raise ConfigError(f"{source}{line}: not valid YAML ({problem})") from error
     finally:
         loader.dispose()
+    return root
+
+
+def parse_config(text: str, source: str = "<config>", base: Path | None = None) -> MeterConfig:
+    """Parse configuration text; relative paths (load.csv) are taken from ``base``."""
+    root = compose_yaml(text, source)
     if root is None:
         return MeterConfig()
     return config_from_node(root, source, base or Path.cwd())
@@ -699,10 +739,13 @@ class _Reader:
             {
                 "button": lambda n: self.choice(n, BUTTONS),
                 "seconds": lambda n: timedelta(seconds=self.integer(n, 1, longest)),
+                "retry_seconds": lambda n: timedelta(seconds=self.integer(n, 1, MAX_RETRY_S)),
             },
         )
         if "seconds" in values:
             values["duration"] = values.pop("seconds")
+        if "retry_seconds" in values:
+            values["retry_delay"] = values.pop("retry_seconds")
         return replace(LeakTestSettings(), **values)
 
     def run(self, node: yaml.Node) -> RunConfig:

@@ -173,7 +173,7 @@ def build_logical_device(
         *meter_pushes(runtime).objects(),  # event pushes (P9), emulator.push_binding
     ]
     if runtime.gas is not None:  # --with-gas: the gas meter on M-Bus channel 1
-        objects += gas_channel_objects(runtime, runtime.gas, channel=1)
+        objects += gas_channel_objects(runtime, runtime.gas, config, channel=1)
         objects += gas_pushes(runtime, channel=1).objects()
     if meter.settings.prepayment is PrepaymentMode.METER:
         objects += _payment_objects(runtime)

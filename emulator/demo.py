@@ -6,7 +6,8 @@ itself in seconds.
    (``emulator.demo_household``, fresh temporary state), each with its MQTT communication
    module (``vmeter/<serial>/...``), the electricity meter's event pushes on;
 2. the story (``emulator.demo_story``): five simulated days in central prepayment, the
-   platform (``emulator.demo_platform``) reading, billing and operating both meters over MQTT;
+   head-end's live platform (``emulator.demo_platform``) reading, billing and operating both
+   meters over MQTT, its outbox published on ``vmeter/platform/outbox/<serial>``;
 3. a technician's readout (``emulator.demo_technician``);
 4. a summary and a clean shutdown (each meter ``offline``, the broker closed).
 """
@@ -21,10 +22,16 @@ from pathlib import Path
 
 from emulator.broker import EmbeddedBroker
 from emulator.cosem_binding import build_logical_device
-from emulator.demo_household import PRICES, electricity_config, gas_config
-from emulator.demo_links import MeterLink, electricity_link, gas_link
+from emulator.demo_household import ENROLMENT, electricity_config, gas_config
 from emulator.demo_output import LcdTicker
-from emulator.demo_platform import DemoPlatform
+from emulator.demo_platform import (
+    balance,
+    charged,
+    demo_platform,
+    notices_published,
+    orders_sent,
+    topped_up,
+)
 from emulator.demo_story import Cast, tell
 from emulator.demo_technician import technician_reads
 from emulator.demo_watch import BrokerWatch
@@ -32,7 +39,9 @@ from emulator.demo_world import DemoWorld
 from emulator.mqtt_service import MqttService
 from emulator.push_binding import push_queue, started_pushes
 from emulator.runtime import VirtualMeter
-from headend.mqtt import BrokerAddress
+from headend.mqtt import QOS, BrokerAddress, mqtt_client
+from headend.platform.ledger import Ledger
+from headend.platform.live import OUTBOX_TOPIC
 
 ONLINE_TIMEOUT_S = 10.0
 
@@ -66,12 +75,7 @@ async def _with_meters(address: BrokerAddress, state: Path, start: datetime) -> 
         queue = push_queue(virtual)
         watch.count_pushes_of(queue)
         services.append(MqttService(device, virtual.serial, address, pushes=queue))
-    links = [
-        link(virtual.serial, address, config.security.management_password.encode())
-        for link, virtual, config in zip(
-            (electricity_link, gas_link), (electricity, gas), configs, strict=True
-        )
-    ]
+    password = configs[0].security.management_password.encode()  # both meters' (client 1)
     try:
         await watch.start()
         for service in services:
@@ -79,13 +83,21 @@ async def _with_meters(address: BrokerAddress, state: Path, start: datetime) -> 
             await asyncio.wait_for(service.wait_online(), ONLINE_TIMEOUT_S)
             await watch.until_status(service.topics.serial, "online")
         await watch.settle()
-        platform = DemoPlatform(links, PRICES)
-        await tell(Cast(world, platform, watch, *links))
+        async with mqtt_client(
+            address, identifier="vmeter-demo-platform-outbox", clean_session=True
+        ) as outbox:
+
+            async def publish(topic: str, payload: bytes) -> None:
+                await outbox.publish(topic, payload, qos=QOS)
+
+            live = demo_platform(address, world, password, publish, ENROLMENT)
+            await tell(Cast(world, live, watch, electricity.serial, gas.serial))
         round_trips = await technician_reads(
             address, electricity.serial, world.now(), lambda i: world.meter.registers[i]
         )
         await _shut_down(world, services, watch)
-        print_summary(world, platform, links, services, watch, round_trips)
+        print_summary(world, live.platform.ledger, services, watch, round_trips)
+        live.platform.ledger.close()
     finally:
         for service in services:
             await service.close()
@@ -108,34 +120,32 @@ async def _shut_down(world: DemoWorld, services: list[MqttService], watch: Broke
 
 def print_summary(
     world: DemoWorld,
-    platform: DemoPlatform,
-    links: list[MeterLink],
+    ledger: Ledger,
     services: list[MqttService],
     watch: BrokerWatch,
     round_trips: list[float],
 ) -> None:
     meter, gas = world.meter, world.gas
-    electricity_link, gas_link = links
+    serial, gas_serial = meter.identity.serial_number, world.gas_meter.serial
     registers = meter.registers.by_obis()
     print()
     print("summary")
     print(
-        f"  electricity {meter.identity.serial_number}: imported "
+        f"  electricity {serial}: imported "
         f"{(registers['1.8.1'] + registers['1.8.2']) / 1000:.3f} kWh, charged "
-        f"{platform.charged(electricity_link)} EUR, topped up "
-        f"{platform.topped_up(electricity_link)} EUR, balance "
-        f"{platform.balance(electricity_link)} EUR, relay "
-        f"{meter.relay.control_state.name.lower()}"
+        f"{charged(ledger, serial)} EUR, topped up {topped_up(ledger, serial)} EUR, balance "
+        f"{balance(ledger, serial)} EUR, relay {meter.relay.control_state.name.lower()}"
     )
     print(
-        f"  gas {gas_link.serial}: used {gas.volume_dm3 // 1000}.{gas.volume_dm3 % 1000:03d} m3, "
-        f"charged "
-        f"{platform.charged(gas_link)} EUR, topped up "
-        f"{platform.topped_up(gas_link)} EUR, balance {platform.balance(gas_link)}"
-        f" EUR, valve {gas.valve.control_state.name.lower()}, leak test "
-        f"{gas.leak_test.state.value}"
+        f"  gas {gas_serial}: used {gas.volume_dm3 // 1000}.{gas.volume_dm3 % 1000:03d} m3, "
+        f"charged {charged(ledger, gas_serial)} EUR, topped up {topped_up(ledger, gas_serial)}"
+        f" EUR, balance {balance(ledger, gas_serial)} EUR, valve "
+        f"{gas.valve.control_state.name.lower()}, leak test {gas.leak_test.state.value}"
     )
-    print(f"  platform orders sent: {platform.orders_sent}")
+    print(
+        f"  platform orders sent: {orders_sent(ledger)}; notices published on "
+        f"{OUTBOX_TOPIC.format(serial='<serial>')}: {notices_published(ledger)}"
+    )
     print(f"  event pushes received: {watch.pushes_received}")
     executed = sum(service.requests.executed for service in services)
     print(

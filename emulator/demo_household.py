@@ -12,7 +12,7 @@ from emulator.config import FlowConfig, LoadConfig, MeterConfig, RunConfig
 from firmware.rules.credit import ean_check_digit
 from firmware.settings import DisplaySettings, Identity, MeterSettings
 from headend.platform.billing import Prices
-from headend.platform.ledger import Energy
+from headend.platform.live import Enrolment
 
 ELECTRIC_HEATING = (
     (time(0, 0), 1300),
@@ -26,11 +26,11 @@ ELECTRIC_HEATING = (
 """Watts from each local time on (an electric heating in November)."""
 GAS_HEATING_L_PER_H = 420
 """The boiler's average winter demand (about 10 m3 a day)."""
-PRICES = {
-    Energy.ELECTRICITY: Prices(peak=30_000, offpeak=22_000),  # 0.30 / 0.22 EUR per kWh
-    Energy.GAS: Prices(peak=150_000, offpeak=150_000),  # 1.50 EUR per m3 (one rate)
-}
-"""The platform's winter prices, milli-cents per kWh; gas per m3 (one "Wh" per dm3)."""
+ENROLMENT = Enrolment(
+    prices=Prices(peak=30_000, offpeak=22_000),  # 0.30 / 0.22 EUR per kWh
+    gas_price=150_000,  # 1.50 EUR per m3
+)
+"""The platform's winter prices, milli-cents per kWh and per m3."""
 
 
 def _ean(first_17: str) -> str:

@@ -13,57 +13,50 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from emulator.demo_household import GAS_HEATING_L_PER_H
-from emulator.demo_links import MeterLink
 from emulator.demo_output import say
-from emulator.demo_platform import DemoPlatform
+from emulator.demo_platform import balance, enrol, next_duty
 from emulator.demo_watch import BrokerWatch
 from emulator.demo_world import DemoWorld
-from firmware.rules.localtime import BRUSSELS, to_local
+from firmware.rules.localtime import BRUSSELS
+from firmware.rules.money import Money
+from headend.platform.live import LivePlatform
 
-COLLECT_AT = time(0, 5)
-"""After the meters' midnight snapshot (E3)."""
 DAYS = 5
+"""From the installation to the Monday morning of the top-ups."""
 TOP_UP = "60.00"  # EUR, each energy (P6: 5.00 to 250.00)
 
 
 @dataclass(frozen=True)
 class Cast:
-    """Who acts in the story."""
+    """Who acts in the story: the meters (and the customer's hands), the platform, the
+    broker's onlookers; the electricity and gas meters' serials (their accounts')."""
 
     world: DemoWorld
-    platform: DemoPlatform
+    platform: LivePlatform
     watch: BrokerWatch
-    electricity: MeterLink
-    gas: MeterLink
+    electricity: str
+    gas: str
 
 
 async def tell(cast: Cast) -> None:
-    world, platform = cast.world, cast.platform
-    await platform.enrol(world.now())
-    first_day = to_local(world.now()).date() + timedelta(days=1)
-    for offset in range(DAYS):
-        day = first_day + timedelta(days=offset)
-        await _until(cast, datetime.combine(day, COLLECT_AT, BRUSSELS))
-        await platform.collect(day - timedelta(days=1), world.now())
-        await _news(cast)
-    await _monday_morning(cast, world.now().astimezone(BRUSSELS).replace(hour=10, minute=0))
+    world = cast.world
+    for serial in (cast.electricity, cast.gas):
+        await enrol(cast.platform, serial)
+    monday = world.now().astimezone(BRUSSELS) + timedelta(days=DAYS)
+    await _monday_morning(cast, monday.replace(hour=10, minute=0))
 
 
 async def _monday_morning(cast: Cast, ten: datetime) -> None:
-    world, platform = cast.world, cast.platform
+    world = cast.world
     await _until(cast, ten)
-    say(world.now(), "customer", f"pays {TOP_UP} EUR for electricity by bank transfer (P6)")
-    await platform.top_up(cast.electricity, TOP_UP, world.now())
-    await _news(cast)
+    await _pays(cast, cast.electricity, "for electricity by bank transfer")
     await _until(cast, ten + timedelta(minutes=1))
     await _customer(cast, "holds the green button 5 s (E8)", world.hold_green_button)
     await _until(cast, ten + timedelta(minutes=5))
-    say(world.now(), "customer", f"pays {TOP_UP} EUR for gas (P6)")
-    await platform.top_up(cast.gas, TOP_UP, world.now())
-    await _news(cast)
+    await _pays(cast, cast.gas, "for gas")
     await _until(cast, ten + timedelta(minutes=6))
 
     def start_leak_test() -> None:
@@ -80,6 +73,23 @@ async def _monday_morning(cast: Cast, ten: datetime) -> None:
     await _until(cast, ten + timedelta(minutes=30))
 
 
+async def _pays(cast: Cast, serial: str, how: str) -> None:
+    """P6: a payment quoting the account's reference, booked in the ledger (as ``vmeter
+    headend topup``); the platform's next pass carries out what it decided (P8, P9)."""
+    now, platform = cast.world.now(), cast.platform.platform
+    reference = platform.reference_of(serial)
+    say(now, "customer", f"pays {TOP_UP} EUR {how}, reference {reference} (P6)")
+    result = platform.top_up(reference, TOP_UP, now)
+    say(
+        now,
+        "platform",
+        f"{serial}: {Money(result.amount)} EUR booked, balance "
+        f"{balance(platform.ledger, serial)} EUR",
+    )
+    await cast.platform.step()
+    await _news(cast)
+
+
 async def _customer(cast: Cast, text: str, action: Callable[[], object]) -> None:
     say(cast.world.now(), "customer", text)
     action()
@@ -87,13 +97,12 @@ async def _customer(cast: Cast, text: str, action: Callable[[], object]) -> None
 
 
 async def _until(cast: Cast, moment: datetime) -> None:
-    """Simulated time up to ``moment``, the cuts falling due meanwhile carried out at their
-    instant (the end of the non-disconnect period, P4)."""
-    world, platform = cast.world, cast.platform
-    while due := [at for at in platform.cuts_due() if at <= moment]:
-        world.run_until(min(due))
-        say(world.now(), "platform", "end of the non-disconnect period: the cuts are due (P4)")
-        await platform.carry_out_due_cuts(world.now())
+    """Simulated time up to ``moment``, the platform stepping whenever a duty falls due
+    (the collection after midnight, a cut at the end of a non-disconnect period)."""
+    world, live = cast.world, cast.platform
+    while (due := next_duty(live.platform.ledger, world.now())) <= moment:
+        world.run_until(due)
+        await live.step()
         await _news(cast)
     world.run_until(moment)
     await _news(cast)

@@ -17,7 +17,8 @@ bound live to a running ``VirtualMeter`` of kind gas. Every object of
   (shown in the euro button's menu, kept in ``gas.vms``); in meter mode the account's values,
   read-only, and the Token gateway for its top-ups (P6).
 With ``--with-gas`` the electricity meter's device serves the same objects for the gas meter on
-channel 1 (``gas_channel_objects``), its prepayment objects at B = 1 (``GAS_CHANNEL_1_MAP``).
+channel 1 (``gas_channel_objects``), its identity and prepayment objects at B = 1
+(``GAS_CHANNEL_1_MAP``).
 Clients: 16 public (reads), 17 reader and 1 management (writes and actions).
 """
 
@@ -83,7 +84,7 @@ def build_gas_logical_device(
         _text(obis_map.SERIAL_NUMBER, identity.serial_number),
         _text(obis_map.EAN, identity.ean),
         clock(_GasClock(runtime), BRUSSELS),
-        *gas_channel_objects(runtime, gas, channel=0),
+        *gas_channel_objects(runtime, gas, config, channel=0),
         *gas_pushes(runtime, channel=0).objects(),  # event pushes (P9, G3), push_binding
     ]
     return LogicalDevice(
@@ -92,14 +93,23 @@ def build_gas_logical_device(
 
 
 def gas_channel_objects(
-    runtime: VirtualMeter, gas: GasMeter, channel: int
+    runtime: VirtualMeter, gas: GasMeter, config: MeterConfig, channel: int
 ) -> tuple[CosemObject, ...]:
     """The objects of ``gas``: the M-Bus channel 1 ones (volume, valve, profiles) and its
     prepayment objects, served by its own logical device (``channel`` 0: 0-0:94.32.x and
     0-0:19.40.0) or by the electricity meter's (``--with-gas``, ``channel`` 1: 0-1:94.32.x and
-    0-1:19.40.0, so the head-end's balance update there lets the valve reconnect, G4)."""
+    0-1:19.40.0, so the head-end's balance update there lets the valve reconnect, G4; and the
+    gas meter's serial and EAN, 0-1:96.1.0 and 0-1:96.1.1, ``MeterConfig.gas_identity``)."""
     volume = _Volume(gas)
+    identity: tuple[CosemObject, ...] = ()
+    if channel == 1:
+        gas_identity = config.gas_identity
+        identity = (
+            _text(obis_map.GAS_SERIAL_NUMBER, gas_identity.serial_number),
+            _text(obis_map.GAS_EAN, gas_identity.ean),
+        )
     return (
+        *identity,
         extended_register(
             obis_map.GAS_VOLUME,
             volume.dm3,

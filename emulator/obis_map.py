@@ -28,8 +28,10 @@ from headend.meter_obis import EXPORT_PEAK as EXPORT_PEAK
 from headend.meter_obis import GAS_BALANCE as GAS_BALANCE
 from headend.meter_obis import GAS_BALANCE_UPDATE_TIME as GAS_BALANCE_UPDATE_TIME
 from headend.meter_obis import GAS_DAILY_PROFILE as GAS_DAILY_PROFILE
+from headend.meter_obis import GAS_EAN as GAS_EAN
 from headend.meter_obis import GAS_EMERGENCY_CREDIT as GAS_EMERGENCY_CREDIT
 from headend.meter_obis import GAS_LOAD_PROFILE as GAS_LOAD_PROFILE
+from headend.meter_obis import GAS_SERIAL_NUMBER as GAS_SERIAL_NUMBER
 from headend.meter_obis import GAS_TOKEN_GATEWAY as GAS_TOKEN_GATEWAY
 from headend.meter_obis import GAS_VALVE as GAS_VALVE
 from headend.meter_obis import GAS_VOLUME as GAS_VOLUME
@@ -288,6 +290,16 @@ GAS_PAYMENT_MAP: tuple[ObisEntry, ...] = (
     ),
 )
 GAS_CHANNEL_1_MAP: tuple[ObisEntry, ...] = (
+    ObisEntry(
+        GAS_SERIAL_NUMBER, 1, "Gas meter serial number (channel 1)", "octet-string, <serial>-G1"
+    ),
+    ObisEntry(
+        GAS_EAN,
+        1,
+        "Gas meter EAN (channel 1)",
+        "octet-string (18 digits): the electricity EAN with its 8th digit + 1 (mod 10), check "
+        "digit recomputed; its top-up reference is the gas account's (P6)",
+    ),
     ObisEntry(GAS_VOLUME, 4, "Gas volume (channel 1)", "as on the gas meter's own device"),
     ObisEntry(GAS_VALVE, 70, "Gas valve (channel 1)", "as on the gas meter's own device"),
     ObisEntry(GAS_LOAD_PROFILE, 7, "Gas load profile (channel 1)", "clock + volume (dm3)"),

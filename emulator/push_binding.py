@@ -12,9 +12,10 @@ the broker is there and keeps while it is away. Events: the P9 notices as they h
 (``subscribe_notices``; the text the firmware writes in its event log), the gas meter's
 leak-test results (G3, M4), reconnection enabled (E8, P8, G4: a top-up left the relay or valve
 ready for reconnection), power up when the pushes start with the meter, power down on a clean
-stop (``power_down``, before the status goes ``offline``), and on demand method 1 ``push``
-(the last event again, with the values of now). A grid outage is not pushed: the firmware
-tells no listener of it.
+stop (``power_down``, before the status goes ``offline``), the electricity meter's grid
+outage (power down, its last gasp) and the grid's return (power up) (E9; the battery-powered
+gas meter has no grid), and on demand method 1 ``push`` (the last event again, with the
+values of now).
 
 One ``MeterPushes`` per meter of a running ``VirtualMeter``, however many logical devices are
 built for it (TCP, MQTT, serial), so each event is pushed once.
@@ -58,6 +59,7 @@ from firmware.prepayment.account_events import (
 from firmware.prepayment.meter_side import describe_notice
 from firmware.rules.localtime import BRUSSELS
 from firmware.rules.money import ZERO
+from firmware.supply_events import GridOutage, GridReturn, MeterNotice
 from headend.mqtt import MeterTopics
 from headend.push_codes import PushEventCode
 from headend.push_events import (
@@ -76,6 +78,10 @@ NOTICE_CODES: dict[type[Notice], PushEventCode] = {
     DisconnectionImminent: PushEventCode.DISCONNECTION_IMMINENT,
     Disconnected: PushEventCode.DISCONNECTED,
     TopUpReceived: PushEventCode.TOP_UP_RECEIVED,
+}
+SUPPLY_CODES: dict[type[GridOutage | GridReturn], PushEventCode] = {
+    GridOutage: PushEventCode.POWER_DOWN,
+    GridReturn: PushEventCode.POWER_UP,
 }
 RECONNECTION_TEXT = "reconnection enabled: hold the button 5 seconds"
 VALVE_RECONNECTION_TEXT = "reconnection enabled: start the leak test"
@@ -157,10 +163,13 @@ class MeterPushes:
             live_data(text.obis, lambda: Data.octet_string(self.last.text.encode())),
         )
 
-    def notice(self, notice: GasNotice) -> None:
-        """A P9 notice or a leak-test result happened."""
+    def notice(self, notice: GasNotice | MeterNotice) -> None:
+        """A P9 notice, a leak-test result, a grid outage or return happened."""
         if isinstance(notice, LeakTestResult):
             self.event(leak_test_code(notice), notice.text, notice.at)
+            return
+        if isinstance(notice, GridOutage | GridReturn):
+            self.event(SUPPLY_CODES[type(notice)], notice.text, notice.at)
             return
         self.event(NOTICE_CODES[type(notice)], describe_notice(notice), notice.at)
         if isinstance(notice, Disconnected):

@@ -36,7 +36,6 @@ YIELD_EVERY = 256  # instant-mode steps between two yields to the event loop
 
 Action = Callable[[], None]
 KINDS_RUNNING = ("electricity", "budget", "gas")
-CHANNEL_1_SUFFIX = "-G1"
 
 
 class Firmware(Protocol):
@@ -83,7 +82,7 @@ class VirtualMeter:
         self.kind = config.kind
         self.serial = config.meter.identity.serial_number
         """The meter's serial number (MQTT topics, the optical port's identification)."""
-        self.gas_serial = self.serial if config.kind == "gas" else self.serial + CHANNEL_1_SUFFIX
+        self.gas_serial = config.gas_identity.serial_number
         """The gas meter's own serial (its tokens are made for it): ``--with-gas`` gives the
         M-Bus meter the electricity meter's with ``-G1``, so a token fits one meter only."""
         self.hal = EmulatedMeterHal.build(clock, config.load.build())
@@ -216,19 +215,38 @@ class VirtualMeter:
     async def _run_scaled(self, clock: ScaledClock, end: datetime | None) -> None:
         wake = self._wake_event
         assert wake is not None
+        advanced = clock.now()  # where the firmware stands: a step at the start is on time
         clock.resume()
         while True:
             now = clock.now()
+            due = self._actions[0][0] if self._actions else None
+            if due is not None and advanced <= due < now:
+                now = due  # woke late (timer jitter times the speed): act at the action's time
             if end is not None and now >= end:
-                self.firmware.advance_to(end)
-                self._run_due_actions(end)
+                self._step_held(clock, end)
                 return
-            self.firmware.advance_to(now)
-            self._run_due_actions(now)
+            self._step_held(clock, now)
+            advanced = now
             delay = clock.real_seconds_until(self._next_stop(end, include_scroll=True))
             wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=delay)
+
+    def _step_held(self, clock: ScaledClock, moment: datetime) -> None:
+        """Bring the firmware to ``moment`` through every deadline on the way, as instant mode
+        does, then run the actions due, with the clock held at each instant: a late wake-up
+        cannot move a cut, a tariff switch or a scenario step, nor what they charge. The
+        clock goes on from ``moment`` (the time spent here is not simulated); an action may
+        pause it (a replay's pause)."""
+        try:
+            while (deadline := self.firmware.next_deadline(include_scroll=False)) < moment:
+                clock.hold(deadline)
+                self.firmware.advance_to(deadline)
+            clock.hold(moment)
+            self.firmware.advance_to(moment)
+            self._run_due_actions(moment)
+        finally:
+            clock.release()
 
 
 class MeterPair:

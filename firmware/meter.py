@@ -69,6 +69,7 @@ from firmware.settings import (
     PrepaymentMode,
 )
 from firmware.state import MeterState, from_ms, to_ms, to_ms_ceiling
+from firmware.supply_events import GridOutage, GridReturn, MeterNotice
 from hal.bundle import MeterHal
 from hal.frontend import NO_POWER, PowerReading
 from hal.lcd import LcdState
@@ -131,9 +132,10 @@ class ElectricityMeter:
         )
         hal.relay.set_closed(self.relay.output_state)
         self._balance = CentralBalance(saved.central_balance if saved else None)
-        self._notices: NoticeQueue[Notice] = NoticeQueue()
+        self._notices: NoticeQueue[MeterNotice] = NoticeQueue()
         self.notices = self._notices.notices
-        """P9 notices not yet pushed (a push service drains it, or subscribes)."""
+        """P9 notices and grid outages and returns (E9) not yet pushed (a push service drains
+        it, or subscribes)."""
         self._account: BilledAccount | None = None
         self._power_limit_w = (
             saved.power_limit_w
@@ -377,8 +379,9 @@ class ElectricityMeter:
         self.save()
         self._refresh_display()
 
-    def subscribe_notices(self, listener: Callable[[Notice], None]) -> None:
-        """Call ``listener`` with each P9 notice as it happens (besides the queue)."""
+    def subscribe_notices(self, listener: Callable[[MeterNotice], None]) -> None:
+        """Call ``listener`` with each P9 notice, grid outage and return as it happens
+        (besides the queue)."""
         self._notices.subscribe(listener)
 
     def _meter_side(self) -> BilledAccount:
@@ -483,18 +486,20 @@ class ElectricityMeter:
         self.advance_to(self._clock.now())
         self.grid_up = False
         self._update_flow()
-        self._log(EventCode.GRID_OUTAGE, "grid outage, power down")
+        self._log(EventCode.GRID_OUTAGE, GridOutage.text)
         self.save()
         self._refresh_display()
+        self._notices.publish(GridOutage(from_ms(self._t)))  # the last gasp (pushed)
 
     def grid_return(self) -> None:
         """The grid is back: the meter resumes by itself, relay state unchanged (rule E9)."""
         self.advance_to(self._clock.now())
         self.grid_up = True
-        self._log(EventCode.GRID_RETURN, "grid return, power up")
+        self._log(EventCode.GRID_RETURN, GridReturn.text)
         self._check_overload()
         self._update_flow()
         self._refresh_display()
+        self._notices.publish(GridReturn(from_ms(self._t)))
 
     def rearm_breaker(self) -> bool:
         """The customer re-arms the tripped breaker by hand (rule E9): the relay reconnects

@@ -61,17 +61,36 @@ class ScaledClock:
         self.speed = speed
         self._base = require_utc(start)
         self._base_monotonic: float | None = _time.monotonic() if running else None
+        self._held: datetime | None = None
 
     def now(self) -> datetime:
+        if self._held is not None:
+            return self._held
         if self._base_monotonic is None:
             return self._base
         elapsed = _time.monotonic() - self._base_monotonic
         return self._base + timedelta(seconds=elapsed * self.speed)
 
     def set(self, now: datetime) -> None:
+        if self._held is not None:
+            self._held = require_utc(now)
+            return
         self._base = require_utc(now)
         if self._base_monotonic is not None:
             self._base_monotonic = _time.monotonic()
+
+    def hold(self, moment: datetime) -> None:
+        """Read ``moment`` until ``release()``, whether running or paused (the run loop holds
+        the clock at a deadline while the firmware works there); pause, resume and speed
+        changes made meanwhile take effect at the release."""
+        self._held = require_utc(moment)
+
+    def release(self) -> None:
+        """Go on from the held instant (the time spent held is not simulated)."""
+        if self._held is None:
+            return
+        held, self._held = self._held, None
+        self.set(held)
 
     @property
     def running(self) -> bool:

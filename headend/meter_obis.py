@@ -44,10 +44,13 @@ GAS_BALANCE_UPDATE_TIME: Final = Obis.parse("0-1:94.32.1.255")
 GAS_BALANCE: Final = Obis.parse("0-1:94.32.2.255")
 GAS_EMERGENCY_CREDIT: Final = Obis.parse("0-1:94.32.3.255")
 GAS_TOKEN_GATEWAY: Final = Obis.parse("0-1:19.40.0.255")
+# ... and the gas meter's identity (its account's EAN and so its top-up reference, P6).
+GAS_SERIAL_NUMBER: Final = Obis.parse("0-1:96.1.0.255")
+GAS_EAN: Final = Obis.parse("0-1:96.1.1.255")
 
 CHANNEL_1_SUFFIX: Final = "-G1"
 """The serial of the gas meter an electricity meter serves on M-Bus channel 1 (``--with-gas``)
-is the electricity meter's with this suffix (``emulator.runtime``'s gas_serial)."""
+is the electricity meter's with this suffix (``emulator.config.MeterConfig.gas_identity``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,14 +127,16 @@ async def read_clock(session: Session) -> datetime:
     return _moment(value)
 
 
-async def read_identity(session: Session) -> MeterIdentity:
-    """Serial number and EAN (the EAN's last 13 digits are the top-up reference, P6)."""
+async def read_identity(session: Session, channel: int = 0) -> MeterIdentity:
+    """Serial number and EAN (the EAN's last 13 digits are the top-up reference, P6) of the
+    device's own meter, or with ``channel`` 1 of the gas meter it serves on M-Bus channel 1."""
+    codes = (
+        (meter_obis.GAS_SERIAL_NUMBER, meter_obis.GAS_EAN)
+        if channel == 1
+        else (meter_obis.SERIAL_NUMBER, meter_obis.EAN)
+    )
     serial, ean = await _get_all(
-        session,
-        [
-            AttributeDescriptor(DATA_CLASS, obis, 2)
-            for obis in (meter_obis.SERIAL_NUMBER, meter_obis.EAN)
-        ],
+        session, [AttributeDescriptor(DATA_CLASS, obis, 2) for obis in codes]
     )
     return MeterIdentity(_text(serial), _text(ean))
 
@@ -207,13 +209,9 @@ async def read_registers(
 async def read_daily_indexes(session: Session, day: date | None = None) -> DailyIndexes:
     """E3, R1: the import indexes of the snapshot the meter took at the local midnight that
     closed ``day`` (default: yesterday by the meter's clock). ``NoSnapshot`` if it has none."""
-    if day is None:
-        day = to_local(await read_clock(session)).date() - timedelta(days=1)
-    closing = local_midnight(day + timedelta(days=1))
-    rows = await read_profile_rows(session, closing, closing, meter_obis.DAILY_PROFILE)
-    if not rows:
-        raise NoSnapshot(f"the meter has no daily snapshot closing {day}")
-    _, (peak, offpeak, *_export) = rows[-1]
+    day, (peak, offpeak, *_export) = await _snapshot_closing(
+        session, day, meter_obis.DAILY_PROFILE, "the meter has no daily snapshot"
+    )
     return DailyIndexes(day, peak, offpeak)
 
 
@@ -221,14 +219,24 @@ async def read_daily_volume(session: Session, day: date | None = None) -> DailyI
     """G1, as E3: the gas volume (dm3) of the snapshot closing ``day`` (default: yesterday by
     the meter's clock), as the day's indexes (``billing.volume_indexes``). ``NoSnapshot`` if
     the meter has none."""
+    day, (dm3, *_) = await _snapshot_closing(
+        session, day, meter_obis.GAS_DAILY_PROFILE, "the gas meter has no daily volume"
+    )
+    return volume_indexes(day, dm3)
+
+
+async def _snapshot_closing(
+    session: Session, day: date | None, profile: Obis, missing: str
+) -> tuple[date, tuple[int, ...]]:
+    """The day (default: yesterday by the meter's clock) and the values of ``profile``'s
+    snapshot taken at the local midnight closing it; ``NoSnapshot`` (``missing``) if none."""
     if day is None:
         day = to_local(await read_clock(session)).date() - timedelta(days=1)
     closing = local_midnight(day + timedelta(days=1))
-    rows = await read_profile_rows(session, closing, closing, meter_obis.GAS_DAILY_PROFILE)
+    rows = await read_profile_rows(session, closing, closing, profile)
     if not rows:
-        raise NoSnapshot(f"the gas meter has no daily volume closing {day}")
-    _, (dm3, *_) = rows[-1]
-    return volume_indexes(day, dm3)
+        raise NoSnapshot(f"{missing} closing {day}")
+    return day, rows[-1][1]
 
 
 async def read_profile_rows(

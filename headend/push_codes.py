@@ -7,8 +7,8 @@ the leak-test results are the gas meter's (rule G3):
 
 | code | event | rule |
 |---|---|---|
-| 1 | power down (clean stop, last gasp before ``offline``) | E9 |
-| 2 | power up (meter start) | E9 |
+| 1 | power down (clean stop, last gasp before ``offline``; a grid outage's last gasp) | E9 |
+| 2 | power up (meter start; the grid's return) | E9 |
 | 12 | reconnection enabled: press the button 5 s | E8, P8 |
 | 41 | low credit | P2, P9 |
 | 42 | emergency credit started | P3, P9 |
@@ -16,7 +16,7 @@ the leak-test results are the gas meter's (rule G3):
 | 44 | disconnected (or, with a power limiter, limited) for lack of credit | P4, P9 |
 | 45 | top-up received | P6, P9 |
 | 60 | leak test passed: gas available | G3 |
-| 61 | leak test failed: retry after 6 minutes | G3 |
+| 61 | leak test failed: retry after the meter's retry delay (6 minutes by default) | G3 |
 | 62 | leak test failed twice: locked out, call an installer | G3, M4 |
 """
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from brokers import broker, mosquitto_factory  # noqa: F401 (fixtures for every directory)
 from served_tcp import ServedMeter, serve_over_tcp
 
 

@@ -32,6 +32,7 @@ from firmware.prepayment.account_events import (
     TopUpReceived,
 )
 from firmware.rules.money import Money
+from firmware.supply_events import GridOutage, GridReturn, MeterNotice
 
 NOTICE_NAMES: dict[type[Notice], str] = {
     LowCredit: "low_credit",
@@ -53,8 +54,13 @@ class Observer:
         self._notices: list[Notice] = []
         self._seen_events: set[MeterEvent] = set()
         if _has_meter(virtual):
-            virtual.meter.subscribe_notices(self._notices.append)
+            virtual.meter.subscribe_notices(self._heard)
             self._seen_events = set(virtual.meter.events)
+
+    def _heard(self, notice: MeterNotice) -> None:
+        """The P9 notices; a grid outage or return (E9) is the event log's (``event``)."""
+        if not isinstance(notice, GridOutage | GridReturn):
+            self._notices.append(notice)
 
     def step_done(self) -> None:
         """What happened so far is old news for the next step."""

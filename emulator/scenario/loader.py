@@ -15,7 +15,13 @@ from pathlib import Path
 
 import yaml
 
-from emulator.config import ConfigError, MeterConfig, config_from_node, parse_instant
+from emulator.config import (
+    ConfigError,
+    MeterConfig,
+    compose_yaml,
+    config_from_node,
+    parse_instant,
+)
 from emulator.scenario.model import (
     Action,
     BreakerTrip,
@@ -130,16 +136,10 @@ def load_scenario(path: Path) -> Scenario:
 
 def parse_scenario(text: str, source: str, base: Path | None = None) -> Scenario:
     """Parse scenario text; relative paths in its ``config`` are taken from ``base``."""
-    loader = yaml.SafeLoader(text)
     try:
-        root = loader.get_single_node()
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise ScenarioError([f"{source}{line}: not valid YAML ({problem})"]) from None
-    finally:
-        loader.dispose()
+        root = compose_yaml(text, source)
+    except ConfigError as error:
+        raise ScenarioError([str(error)]) from None
     if root is None:
         raise ScenarioError([f"{source}: empty file (a scenario needs kind, start and steps)"])
     return _Loader(source, base or Path.cwd()).scenario(root)

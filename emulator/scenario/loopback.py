@@ -1,63 +1,22 @@
-"""The head-end's COSEM client talking to a meter in the same process: a loopback
-``ApduTransport`` feeding each request straight into the meter's ``ServerAssociation``.
-
-The server answers synchronously, so a ``Session`` over this transport never waits: a
-scenario step (a plain callable on the meter's run loop) runs a whole head-end exchange
-(associate, requests, release) at the meter's current simulated instant with ``run_now``.
+"""The head-end as the management client of a running meter in the same process, over
+``headend.loopback``: a scenario step (a plain callable on the meter's run loop) runs a whole
+head-end exchange (associate, requests, release) at the meter's current simulated instant.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
-from cosem.errors import CosemError
-from cosem.server import LogicalDevice, ServerAssociation
+from cosem.server import LogicalDevice
 from emulator.config import MeterConfig
 from emulator.cosem_binding import build_logical_device
 from emulator.runtime import VirtualMeter
-from headend.session import ApduTransport, NoAnswer, Session
+from headend.loopback import LoopbackTransport, run_now
+from headend.session import Session
 
 MANAGEMENT_CLIENT = 1
 T = TypeVar("T")
-
-
-class LoopbackTransport(ApduTransport):
-    """Carries APDUs to one ``ServerAssociation`` in-process; answers are ready at once."""
-
-    def __init__(self, association: ServerAssociation) -> None:
-        self._association = association
-        self._answers: deque[bytes] = deque()
-
-    async def send(self, apdu: bytes) -> None:
-        answer = self._association.handle(apdu)
-        if answer is not None:
-            self._answers.append(answer)
-
-    async def receive(self, timeout_s: float) -> bytes:
-        if not self._answers:
-            raise NoAnswer("the meter did not answer")
-        return self._answers.popleft()
-
-    async def close(self) -> None:
-        self._answers.clear()
-
-
-class LoopbackWaited(CosemError):
-    """A head-end exchange tried to wait for I/O, which the loopback never needs."""
-
-
-def run_now(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine that completes without waiting (a head-end exchange over the loopback)
-    from synchronous code already inside the event loop."""
-    try:
-        coroutine.send(None)
-    except StopIteration as done:
-        result: T = done.value
-        return result
-    coroutine.close()
-    raise LoopbackWaited("a head-end exchange over the loopback waited for I/O")
 
 
 class LoopbackHeadend:

@@ -10,6 +10,7 @@ gas (the three-button strip, valve) and electricity with its gas meter (two LCDs
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Coroutine
 from datetime import datetime
@@ -114,6 +115,7 @@ class MeterApp(App[None]):
         self.on_action = on_action
         self.player: ScenarioPlayer | None = None
         self.replay_worker: Worker[Any] | None = None
+        self._replay_lock = asyncio.Lock()
         self.meter_worker: Worker[None] | None = None
         self._start_paused = start_paused
         self._tcp_hdlc = tcp_hdlc
@@ -182,7 +184,7 @@ class MeterApp(App[None]):
         finally:
             self.controller.mark_ended()
             with contextlib.suppress(NoMatches):  # quitting: the screen is gone already
-                self.refresh_view()
+                self._redraw()
                 self._report_scenario()
 
     def _announce(self, text: str) -> None:
@@ -235,8 +237,10 @@ class MeterApp(App[None]):
 
     def refresh_view(self) -> None:
         """Read the meter and redraw what changed."""
-        if not self.query("#lcd"):
-            return  # quitting: the widgets are gone while the last timer ticks fire
+        with contextlib.suppress(NoMatches):  # quitting: the widgets go before the last ticks
+            self._redraw()
+
+    def _redraw(self) -> None:
         readings = read(self.virtual)
         self.query_one("#lcd", LcdDisplay).state = readings.lcd
         if readings.gas_lcd is not None:
@@ -340,10 +344,10 @@ class MeterApp(App[None]):
         self.query_one(ReplayControls).action_toggle_play()
 
     def action_step(self) -> None:
-        self.query_one(ReplayControls).action_step()
+        self._replay(self.controller.step)
 
     def action_next_event(self) -> None:
-        self.query_one(ReplayControls).action_next_event()
+        self._replay(self.controller.jump_to_next_event)
 
     def action_faster(self) -> None:
         self.query_one(ReplayControls).action_faster()
@@ -376,10 +380,11 @@ class MeterApp(App[None]):
 
     def _replay(self, move: Callable[[], Coroutine[Any, Any, datetime]]) -> None:
         async def moved() -> None:
-            await move()
+            async with self._replay_lock:  # moves asked quickly run one after the other
+                await move()
             self.refresh_view()
 
-        self.replay_worker = self.run_worker(moved(), group="replay", exclusive=True)
+        self.replay_worker = self.run_worker(moved(), group="replay")
 
     async def replay_done(self) -> None:
         """Wait for the last replay move to be made and drawn; when the meter's run has

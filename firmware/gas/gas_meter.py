@@ -373,7 +373,9 @@ class GasMeter:
                 # A last failure is followed at once by its lockout event (``LeakTest._fail``).
                 after = events[index + 1].outcome if index + 1 < len(events) else None
                 passed, locked = event.outcome == "passed", after == "locked_out"
-                self._notices.publish(LeakTestResult(event.at, event.attempt, passed, locked))
+                retry = None if passed or locked else self.leak_test.settings.retry_delay
+                result = LeakTestResult(event.at, event.attempt, passed, locked, retry)
+                self._notices.publish(result)
         self._results_seen = len(events)
 
     def _meter_side(self) -> BilledAccount:

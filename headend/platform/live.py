@@ -42,7 +42,6 @@ from headend.platform.ledger import Energy, OutboxMessage
 from headend.platform.meter_accounts import (
     account_objects,
     account_serial,
-    channel_ean,
     meter_serial,
 )
 from headend.platform.money import format_eur
@@ -88,6 +87,9 @@ class LivePlatform:
     publish: Publish
     enrolment: Enrolment = Enrolment()
     report: Callable[[str], None] = print
+    tell: Callable[[datetime, str], None] | None = None
+    """Instead of ``report``: each thing done with its platform time, for a caller that
+    writes its own lines (``vmeter demo``)."""
     done_days: dict[str, date] = field(default_factory=dict)
     not_before: dict[str, datetime] = field(default_factory=dict)
     not_central: set[str] = field(default_factory=set)
@@ -103,26 +105,30 @@ class LivePlatform:
             return
         try:
             async with await self.open_session(serial) as session:
-                identity = await read_identity(session)
                 supplies = await read_supplies(session)
+                central = [supply for supply in supplies if supply.mode is PaymentMode.CENTRAL]
+                # Each energy's own EAN, so its own top-up reference (P6).
+                eans = {
+                    supply.channel: (await read_identity(session, supply.channel)).ean
+                    for supply in central
+                }
         except CosemError as error:
             self._failed(serial, now, f"not enrolled: {error}")
             return
-        central = [supply for supply in supplies if supply.mode is PaymentMode.CENTRAL]
         if not central:
             self.not_central.add(serial)
             mode = supplies[0].mode.value
             self._say(now, f"{serial}: prepayment mode {mode}, not the platform's")
             return
         for supply in central:
-            self._register(serial, identity.ean, supply, now)
+            self._register(serial, eans[supply.channel], supply, now)
 
     def _register(self, serial: str, ean: str, supply: SupplyAccount, now: datetime) -> None:
         account = account_serial(serial, supply.channel)
         try:
             meter = self.platform.register_meter(
                 account,
-                channel_ean(ean) if supply.channel == 1 else ean,
+                ean,
                 self.enrolment.prices_for(supply.energy),
                 now,
                 energy=supply.energy,
@@ -223,6 +229,9 @@ class LivePlatform:
         self._say(now, f"{serial}: {why} (again at {to_local(now + RETRY):%H:%M})")
 
     def _say(self, at: datetime, text: str) -> None:
+        if self.tell is not None:
+            self.tell(at, text)
+            return
         self.report(f"{to_local(at):%Y-%m-%d %H:%M:%S %Z}  platform: {text}")
 
 

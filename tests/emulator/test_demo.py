@@ -21,6 +21,7 @@ REGISTER_LINE = re.compile(
     r"head-end  (?P<obis>1-0:[12]\.8\.[12]\.255) = (?P<read>\d+) Wh"
     r"\s+\(firmware's own: (?P<own>\d+) Wh\)"
 )
+ELECTRICITY, GAS = "1SAG1100042311", "2FLO2100042312"
 STAMP = re.compile(r"^(?P<day>\w{3}) (?P<date>\d\d/\d\d) (?P<time>\d\d:\d\d)  ", re.MULTILINE)
 
 
@@ -50,30 +51,61 @@ def moment(line: str) -> tuple[str, datetime]:
     return match["day"], datetime.strptime(f"{match['date']} {match['time']}", "%d/%m %H:%M")
 
 
-def test_electricity_credit_runs_low_then_emergency_then_exhausted(story: str) -> None:
-    # rules P1 (starting credit), P2, P3, P4
+def platform_line(story: str, pattern: str) -> str:
+    """The first ``platform`` line whose text (after the actor) matches ``pattern``."""
+    match = re.search(rf"^.{{16}} platform  {pattern}.*$", story, re.MULTILINE)
+    assert match, pattern
+    return match[0]
+
+
+def test_the_platform_enrols_each_meter_with_its_starting_credit(story: str) -> None:
+    # rule P1, P6 (a reference per account); the gas meter is its own gas account
     in_order(
         story,
-        "electricity meter 1SAG1100042311 enrolled",
-        "starting credit 20.00 EUR (P1)",
-        "electricity: low credit (P2)",
-        'outbox: "Votre solde est bas',
-        "electricity: emergency credit started (P3)",
-        "electricity: credit exhausted -- non-disconnect period, cut postponed (P4/P5)",
+        f"{ELECTRICITY}: enrolled, EAN 541448860000042318, reference 8860000042318",
+        "starting credit 20.00 EUR (P1); 0.30 EUR/kWh peak, 0.22 off-peak",
+        f"{GAS}: enrolled, EAN 541448860000042325, reference 8860000042325 (gas)",
+        "starting credit 20.00 EUR (P1); 1.50 EUR/m3",
+    )
+
+
+def test_each_day_is_collected_after_midnight_billed_and_pushed(story: str) -> None:
+    # rules E3 (the midnight index), G1 (the gas volume), M6 (billing), E7 (daily push)
+    for serial, read in ((ELECTRICITY, "indexes of"), (GAS, "volume index of")):
+        days = re.findall(
+            rf"^\w{{3}} \d\d/11 00:05  platform  {serial}: {read} 2026-11-(\d\d): .*"
+            r"; balance -?\d+,\d\d EUR pushed$",
+            story,
+            re.MULTILINE,
+        )
+        assert days == ["25", "26", "27", "28", "29"]
+
+
+def test_electricity_credit_runs_low_then_emergency_then_exhausted(story: str) -> None:
+    # rules P2, P3, P4, P9 (the notices published on the outbox)
+    in_order(
+        story,
+        f"{ELECTRICITY}: notice low_balance: Votre solde est bas : 4,30 €",
+        f"{ELECTRICITY}: notice emergency_credit: Crédit de secours activé",
+        f"{ELECTRICITY}: notice disconnection_imminent: Votre crédit de secours est épuisé",
     )
 
 
 def test_the_cut_waits_for_the_end_of_the_weekend_non_disconnect_period(story: str) -> None:
     # rules P4, P5: exhausted on the weekend, cut on Monday 08:00, not before
-    postponed, *cut = in_order(
-        story,
-        "electricity: credit exhausted -- non-disconnect period, cut postponed",
-        "electricity: credit exhausted, supply cut (P4)",
-        "electricity meter: disconnect",
-        "meter     relay open (disconnected)",
-        "gas       valve closed (disconnected)",
-    )
+    postponed = platform_line(story, f"{ELECTRICITY}: notice disconnection_imminent")
     assert moment(postponed)[0] in ("Sat", "Sun")
+    cut = [
+        platform_line(story, f"{ELECTRICITY}: balance pushed: -[\\d,]+ EUR, .*; disconnect"),
+        platform_line(story, f"{GAS}: balance pushed: -[\\d,]+ EUR, .*; disconnect"),
+        *in_order(
+            story,
+            f"{ELECTRICITY}: notice disconnected",
+            "meter     relay open (disconnected)",
+            "gas       valve closed (disconnected)",
+        ),
+    ]
+    assert story.index(postponed) < story.index(cut[0])
     for line in cut:
         day, at = moment(line)
         assert day == "Mon" and (at.hour, at.minute) >= (8, 0)
@@ -84,11 +116,12 @@ def test_a_top_up_enables_reconnection_and_the_button_closes_the_relay(story: st
     in_order(
         story,
         "meter     relay open (disconnected)",
-        "customer  pays 60.00 EUR for electricity",
-        "electricity: top-up received (P6, P9)",
-        "electricity: reconnection enabled (P8)",
+        "customer  pays 60.00 EUR for electricity by bank transfer, reference 8860000042318",
+        f"{ELECTRICITY}: 60.00 EUR booked, balance 23.41 EUR",
         "*^*",  # the reconnect arrow blinks on the LCD (E5)
-        "electricity meter: reconnect_enable",
+        f"{ELECTRICITY}: balance pushed: 23,41 EUR, emergency credit 15,00 EUR; reconnect_enable",
+        f"{ELECTRICITY}: notice top_up_received",
+        f"{ELECTRICITY}: notice reconnection_enabled",
         "meter     relay open (ready for reconnection)",
         "customer  holds the green button 5 s (E8)",
         "meter     relay closed (connected)",
@@ -99,12 +132,13 @@ def test_gas_is_cut_then_topped_up_then_opened_by_a_passed_leak_test(story: str)
     # rules P4 on gas, G4 (reconnection with credit), G3 (the leak test)
     in_order(
         story,
-        "gas: low credit (P2)",
-        "gas: emergency credit started (P3)",
-        "gas: credit exhausted -- non-disconnect period, cut postponed",
+        f"{GAS}: notice low_balance",
+        f"{GAS}: notice emergency_credit",
+        f"{GAS}: notice disconnection_imminent",
         "gas       valve closed (disconnected)",
-        "customer  pays 60.00 EUR for gas",
-        "gas: reconnection enabled (P8)",
+        "customer  pays 60.00 EUR for gas, reference 8860000042325",
+        f"{GAS}: balance pushed: 15,52 EUR, emergency credit 15,00 EUR; reconnect_enable",
+        f"{GAS}: notice reconnection_enabled",
         "gas       valve closed (ready for reconnection)",
         "gas       leak test armed",
         "customer  turns every gas appliance off, presses the blinking arrow",
@@ -113,8 +147,8 @@ def test_gas_is_cut_then_topped_up_then_opened_by_a_passed_leak_test(story: str)
         "gas       leak test passed: valve open, gas flows (G3)",
     )
     # the result pushed on vmeter/<serial>/push (P9)
-    in_order(story, "gas       LCD 7600", "push from 2FLO2100042312: leak test passed")
-    assert re.search(r"gas 2FLO2100042312: .* valve connected, leak test passed", story)
+    in_order(story, "gas       LCD 7600", f"push from {GAS}: leak test passed")
+    assert re.search(rf"gas {GAS}: .* valve connected, leak test passed", story)
 
 
 def test_registers_read_over_mqtt_equal_the_firmware_registers(story: str) -> None:
@@ -137,21 +171,24 @@ def test_the_summary_counts_energy_money_orders_pushes_and_round_trips(story: st
     assert re.search(r"electricity 1SAG1100042311: imported \d+\.\d{3} kWh, charged", summary)
     assert "topped up 60.00 EUR" in summary
     assert "relay connected" in summary
-    # two cuts and two reconnect enables (P4, P8)
-    assert "platform orders sent: 4" in summary
+    # two cuts and two reconnect enables (P4, P8); per account: low, emergency, imminent,
+    # disconnected, top-up received, reconnection enabled (P9)
+    assert "platform orders sent: 4; notices published on vmeter/platform/outbox/<serial>: 12" in (
+        summary
+    )
     assert re.search(r"event pushes received: [1-9]", summary)  # power up, down, leak test
     assert re.search(r"COSEM requests served over MQTT: [1-9]\d*; .* median \d+\.\d+ ms", summary)
 
 
 def test_each_meter_goes_online_then_offline_and_the_broker_closes(story: str) -> None:
-    for serial in ("1SAG1100042311", "2FLO2100042312"):
+    for serial in (ELECTRICITY, GAS):
         in_order(
             story,
             f"vmeter/{serial}/status = online",
             f"vmeter/{serial}/status = offline",
             "broker closed",
         )
-    for serial in ("1SAG1100042311", "2FLO2100042312"):
+    for serial in (ELECTRICITY, GAS):
         in_order(
             story,
             f'push from {serial}: power up "power up"',

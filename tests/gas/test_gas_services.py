@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from served_tcp import tcp_session
 
 from cosem.apdu import AttributeDescriptor, MethodDescriptor
 from cosem.apdu.enums import ActionResult
@@ -19,11 +20,9 @@ from cosem.client import AccessRefused
 from cosem.hdlc import ServerAddress
 from emulator import obis_map
 from emulator.config import MeterConfig, RunConfig, default_config_text, parse_config
-from emulator.cosem_binding import build_logical_device
 from emulator.mqtt_service import run_with_mqtt
 from emulator.runtime import VirtualMeter
 from emulator.serial_service import start_serial_services
-from emulator.tcp_service import TcpService
 from firmware.disconnect_control import ControlState
 from firmware.gas.leak_test import LeakTestState
 from firmware.rules.money import Money
@@ -34,7 +33,6 @@ from hal.valve import ValvePosition
 from headend.mqtt import MqttTransport, parse_broker_url
 from headend.serial import ProbeTarget, connect_serial, read_mode_c
 from headend.session import Session
-from headend.tcp import TcpWrapperTransport
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -45,7 +43,7 @@ VOLUME = AttributeDescriptor(4, obis_map.GAS_VOLUME, 2)
 REMOTE_DISCONNECT = MethodDescriptor(70, obis_map.GAS_VALVE, 1)
 REMOTE_RECONNECT = MethodDescriptor(70, obis_map.GAS_VALVE, 2)
 CONTROL_STATE = AttributeDescriptor(70, obis_map.GAS_VALVE, 3)
-MANAGEMENT_PASSWORD = b"00000000"
+MANAGEMENT, MANAGEMENT_PASSWORD = 1, b"00000000"
 METER = PrepaymentMode.METER
 
 
@@ -135,23 +133,15 @@ async def test_with_gas_a_channel_1_balance_update_lets_the_valve_reconnect() ->
     # (method 2) arms the leak test; before it, temporary-failure
     config = MeterConfig()
     virtual = VirtualMeter(config, RunConfig(instant=True, start=START, with_gas=True))
-    service = TcpService(build_logical_device(virtual, config), "127.0.0.1", 0, idle_timeout_s=30)
-    await service.start()
-    try:
-        transport = await TcpWrapperTransport.connect(
-            "127.0.0.1", service.port, client_sap=1, server_sap=1, timeout_s=WAIT_S
-        )
-        async with Session(transport, password=MANAGEMENT_PASSWORD, timeout_s=WAIT_S) as session:
-            await session.action(REMOTE_DISCONNECT, Data.integer(0))
-            with pytest.raises(AccessRefused) as refused:
-                await session.action(REMOTE_RECONNECT, Data.integer(0))
-            gas_balance = AttributeDescriptor(3, obis_map.GAS_BALANCE, 2)
-            await session.set(gas_balance, Data.double_long(1250))  # 12.50 EUR
+    async with tcp_session(virtual, config, MANAGEMENT, MANAGEMENT_PASSWORD) as session:
+        await session.action(REMOTE_DISCONNECT, Data.integer(0))
+        with pytest.raises(AccessRefused) as refused:
             await session.action(REMOTE_RECONNECT, Data.integer(0))
-            state = await session.get(CONTROL_STATE)
-            electricity = await session.get(AttributeDescriptor(3, obis_map.BALANCE, 2))
-    finally:
-        await service.close()
+        gas_balance = AttributeDescriptor(3, obis_map.GAS_BALANCE, 2)
+        await session.set(gas_balance, Data.double_long(1250))  # 12.50 EUR
+        await session.action(REMOTE_RECONNECT, Data.integer(0))
+        state = await session.get(CONTROL_STATE)
+        electricity = await session.get(AttributeDescriptor(3, obis_map.BALANCE, 2))
     assert refused.value.result is ActionResult.TEMPORARY_FAILURE
     assert state == Data.enum(int(ControlState.READY_FOR_RECONNECTION))
     assert virtual.gas is not None and virtual.gas.leak_test.state is LeakTestState.ARMED
@@ -183,24 +173,16 @@ async def test_a_token_through_the_gas_token_gateway_arms_the_leak_test() -> Non
     # rules P6, P8, G4, M5: meter mode; the head-end's cut, a token, the balance in 94.32.2
     config = replace(gas_config(), meter=replace(gas_config().meter, prepayment=METER))
     virtual = VirtualMeter(config, RunConfig(instant=True, start=START))
-    service = TcpService(build_logical_device(virtual, config), "127.0.0.1", 0, idle_timeout_s=30)
-    await service.start()
-    try:
-        transport = await TcpWrapperTransport.connect(
-            "127.0.0.1", service.port, client_sap=1, server_sap=1, timeout_s=WAIT_S
-        )
-        async with Session(transport, password=MANAGEMENT_PASSWORD, timeout_s=WAIT_S) as session:
-            await session.action(REMOTE_DISCONNECT, Data.integer(0))
-            text = make_token(bytes(16), GAS_SERIAL, 1, Money.parse("10.00"))
-            gateway = MethodDescriptor(115, obis_map.TOKEN_GATEWAY, 1)
-            await session.action(gateway, Data.octet_string(text.encode()))
-            balance = await session.get(AttributeDescriptor(3, obis_map.BALANCE, 2))
-            with pytest.raises(AccessRefused):  # the account's balance: nobody writes it (M5)
-                await session.set(AttributeDescriptor(3, obis_map.BALANCE, 2), Data.double_long(1))
-            await session.action(REMOTE_RECONNECT, Data.integer(0))
-            state = await session.get(CONTROL_STATE)
-    finally:
-        await service.close()
+    async with tcp_session(virtual, config, MANAGEMENT, MANAGEMENT_PASSWORD) as session:
+        await session.action(REMOTE_DISCONNECT, Data.integer(0))
+        text = make_token(bytes(16), GAS_SERIAL, 1, Money.parse("10.00"))
+        gateway = MethodDescriptor(115, obis_map.TOKEN_GATEWAY, 1)
+        await session.action(gateway, Data.octet_string(text.encode()))
+        balance = await session.get(AttributeDescriptor(3, obis_map.BALANCE, 2))
+        with pytest.raises(AccessRefused):  # the account's balance: nobody writes it (M5)
+            await session.set(AttributeDescriptor(3, obis_map.BALANCE, 2), Data.double_long(1))
+        await session.action(REMOTE_RECONNECT, Data.integer(0))
+        state = await session.get(CONTROL_STATE)
     assert balance == Data.double_long(3000)  # 20 EUR starting credit (P1) + 10 EUR
     assert state == Data.enum(int(ControlState.READY_FOR_RECONNECTION))
     assert virtual.gas is not None and virtual.gas.leak_test.state is LeakTestState.ARMED
@@ -211,22 +193,14 @@ async def test_with_gas_in_meter_mode_each_meter_takes_only_its_own_tokens() -> 
     config = MeterConfig()
     config = replace(config, meter=replace(config.meter, prepayment=METER))
     virtual = VirtualMeter(config, RunConfig(instant=True, start=START, with_gas=True))
-    service = TcpService(build_logical_device(virtual, config), "127.0.0.1", 0, idle_timeout_s=30)
-    await service.start()
     gas_gateway = MethodDescriptor(115, obis_map.GAS_TOKEN_GATEWAY, 1)
     electricity_token = make_token(bytes(16), virtual.serial, 1, Money.parse("10.00"))
     gas_token = make_token(bytes(16), virtual.gas_serial, 1, Money.parse("7.00"))
-    try:
-        transport = await TcpWrapperTransport.connect(
-            "127.0.0.1", service.port, client_sap=1, server_sap=1, timeout_s=WAIT_S
-        )
-        async with Session(transport, password=MANAGEMENT_PASSWORD, timeout_s=WAIT_S) as session:
-            with pytest.raises(AccessRefused):  # made for the electricity meter
-                await session.action(gas_gateway, Data.octet_string(electricity_token.encode()))
-            await session.action(gas_gateway, Data.octet_string(gas_token.encode()))
-            gas_balance = await session.get(AttributeDescriptor(3, obis_map.GAS_BALANCE, 2))
-            balance = await session.get(AttributeDescriptor(3, obis_map.BALANCE, 2))
-    finally:
-        await service.close()
+    async with tcp_session(virtual, config, MANAGEMENT, MANAGEMENT_PASSWORD) as session:
+        with pytest.raises(AccessRefused):  # made for the electricity meter
+            await session.action(gas_gateway, Data.octet_string(electricity_token.encode()))
+        await session.action(gas_gateway, Data.octet_string(gas_token.encode()))
+        gas_balance = await session.get(AttributeDescriptor(3, obis_map.GAS_BALANCE, 2))
+        balance = await session.get(AttributeDescriptor(3, obis_map.BALANCE, 2))
     assert gas_balance == Data.double_long(2700)  # 20 EUR starting credit (P1) + 7 EUR
     assert isinstance(balance.value, int) and balance.value <= 2000  # electricity's: no top-up

@@ -8,7 +8,8 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from mqtt_rig import SERIAL, WAIT_S, Mosquitto, serve_meter
+from brokers import Mosquitto
+from mqtt_rig import SERIAL, WAIT_S, serve_meter
 
 from cosem.apdu import MethodDescriptor
 from cosem.axdr import Data

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mqtt_rig import SERIAL, WAIT_S, Mosquitto
+from brokers import Mosquitto
+from mqtt_rig import SERIAL, WAIT_S
 
 from emulator.cli import main
 

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from brokers import Mosquitto
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from mqtt_rig import SERIAL, WAIT_S, Mosquitto, serve_meter
+from mqtt_rig import SERIAL, WAIT_S, serve_meter
 
 from cosem.apdu import AttributeDescriptor
 from cosem.axdr import Data

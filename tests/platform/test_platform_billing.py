@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import PRICES
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from platform_facts import PRICES
 
 from headend.platform.billing import (
     DailyIndexes,

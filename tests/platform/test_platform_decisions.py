@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import local
+from platform_facts import local
 
 from headend.platform.decisions import (
     AccountState,

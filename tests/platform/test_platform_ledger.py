@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import EAN, PRICES, REFERENCE, SERIAL, START, local, make_ean
+from platform_facts import EAN, PRICES, REFERENCE, SERIAL, START, local, make_ean
 
 from headend.platform.billing import DailyIndexes
 from headend.platform.decisions import AccountState

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from conftest import EAN, PRICES, REFERENCE, SERIAL, START, local
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from platform_facts import EAN, PRICES, REFERENCE, SERIAL, START, local
 
 from headend.platform.billing import DailyIndexes, emergency_credit_left
 from headend.platform.ledger import EntryKind, Ledger

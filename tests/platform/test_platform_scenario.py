@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from conftest import EAN, PRICES, REFERENCE, SERIAL, START, local
+from platform_facts import EAN, PRICES, REFERENCE, SERIAL, START, local
 
 from headend.platform.billing import DailyIndexes
 from headend.platform.decisions import NoticeKind, Supply

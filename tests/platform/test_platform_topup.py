@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import EAN, PRICES, REFERENCE, SERIAL, START, make_ean
+from platform_facts import EAN, PRICES, REFERENCE, SERIAL, START, make_ean
 
 from headend.platform.decisions import NoticeKind
 from headend.platform.errors import PlatformError

@@ -37,6 +37,16 @@ PASSWORD = b"00000000"
 TUESDAY_0010 = datetime(2026, 3, 2, 23, 10, tzinfo=UTC)  # local 00:10, Monday closed
 WEDNESDAY_0010 = datetime(2026, 3, 3, 23, 10, tzinfo=UTC)  # Tuesday closed; inside the NDP
 WEDNESDAY_0801 = datetime(2026, 3, 4, 7, 1, tzinfo=UTC)  # the NDP is over (P5)
+TOKEN_KEY = "000102030405060708090a0b0c0d0e0f"
+METER_MODE = f"""
+security:
+  token_key: "{TOKEN_KEY}"
+prepayment:
+  mode: meter
+  power_limiter: true
+  power_limit_w: 2300
+"""
+"""A meter-mode meter (rule M5) with a power limiter (P4), its tokens made with TOKEN_KEY."""
 
 
 @dataclass

@@ -46,7 +46,6 @@ from headend.platform.billing import Prices
 from headend.platform.decisions import BalancePush, NoticeKind, Supply
 from headend.platform.ledger import Energy
 from headend.platform.live import Enrolment
-from headend.platform.meter_accounts import channel_ean
 from headend.platform_cli import mqtt_session_opener
 
 pytestmark = pytest.mark.timeout(90)
@@ -173,14 +172,14 @@ async def test_an_electricity_meter_with_gas_has_two_accounts_topped_up_apart(
     db = tmp_path / "platform.sqlite"
     runtime = meter_with_gas.runtime
     assert runtime.gas is not None
-    electricity_ean = meter_with_gas.config.meter.identity.ean
+    gas_ean = meter_with_gas.config.gas_identity.ean  # served at 0-1:96.1.1 and read from there
     async with live_platform(meter_with_gas, db, ENROLMENT) as (live, _):
         await live.enrol(SERIAL)
         ledger = live.platform.ledger
         assert ledger.serials() == [SERIAL, CHANNEL_1]
         assert ledger.meter(SERIAL).energy is Energy.ELECTRICITY
         gas_account = ledger.meter(CHANNEL_1)
-        assert (gas_account.energy, gas_account.ean) == (Energy.GAS, channel_ean(electricity_ean))
+        assert (gas_account.energy, gas_account.ean) == (Energy.GAS, gas_ean)
         assert gas_account.reference != ledger.meter(SERIAL).reference
 
         await runtime.run(until=TUESDAY_0010)

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from live_rig import START
+from live_rig import METER_MODE, START, TOKEN_KEY
 
 from emulator.cli import main
 from emulator.config import MeterConfig, RunConfig, parse_config
@@ -30,14 +30,6 @@ from headend.platform.service import Platform
 
 pytestmark = pytest.mark.timeout(60)
 
-TOKEN_KEY = "000102030405060708090a0b0c0d0e0f"
-METER_MODE = f"""
-security:
-  token_key: "{TOKEN_KEY}"
-prepayment:
-  mode: meter
-  power_limiter: true
-"""
 EAN = "541448860000000011"
 
 

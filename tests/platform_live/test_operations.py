@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from live_rig import METER_MODE, TOKEN_KEY
 from loopback import management_session, public_session
 
 from cosem.client import AccessRefused
@@ -51,15 +52,6 @@ pytestmark = pytest.mark.timeout(30)
 
 # Monday 2 March 2026, 10:00 in Brussels; the default 500 W load: 125 Wh a quarter-hour.
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-TOKEN_KEY = "000102030405060708090a0b0c0d0e0f"
-METER_MODE = f"""
-security:
-  token_key: "{TOKEN_KEY}"
-prepayment:
-  mode: meter
-  power_limiter: true
-  power_limit_w: 2300
-"""
 
 
 def central_meter() -> tuple[VirtualMeter, MeterConfig]:

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from drained_pushes import drained
+
 from emulator.config import RunConfig, default_config_text, parse_config
 from emulator.gas_binding import build_gas_logical_device
-from emulator.push_binding import PushQueue, gas_pushes
+from emulator.push_binding import gas_pushes
 from emulator.runtime import VirtualMeter
 from firmware.rules.money import Money
 from firmware.rules.token import make_token
 from hal.flow_models import ConstantFlow
 from headend.push_codes import PushEventCode as Code
-from headend.push_events import GAS_PUSH_SETUP, PushEvent, parse_push
+from headend.push_events import GAS_PUSH_SETUP
 from headend.watch import event_line
 
 # Wednesday 14 January 2026, 10:00 in Brussels: outside the non-disconnect period.
@@ -31,14 +33,6 @@ def prepaid_gas_meter() -> VirtualMeter:
     runtime = VirtualMeter(config, RunConfig(instant=True, start=START))
     build_gas_logical_device(runtime, config)
     return runtime
-
-
-def drained(queue: PushQueue) -> list[PushEvent]:
-    events = []
-    while (message := queue.oldest()) is not None:
-        events.append(parse_push(message))
-        queue.sent()
-    return events
 
 
 async def test_a_cut_gas_meter_pushes_top_up_then_the_leak_test_result() -> None:

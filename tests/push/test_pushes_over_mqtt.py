@@ -11,7 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from mqtt_rig import FAST_BACKOFF, WAIT_S, Mosquitto
+from brokers import Mosquitto
+from mqtt_rig import FAST_BACKOFF, WAIT_S
 from payment_meter import START, meter_mode_config, meter_mode_runtime, token
 
 from emulator.cosem_binding import build_logical_device

@@ -5,6 +5,8 @@ are recorded as a scenario that replays to the same end state."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -16,6 +18,7 @@ from display.widgets import ConsumptionPlot, ReplayControls
 from emulator.config import ConfigError
 from emulator.runtime import VirtualMeter
 from emulator.scenario.loader import load_scenario, parse_scenario
+from emulator.scenario.model import Scenario
 from emulator.scenario.player import ScenarioPlayer, build_virtual
 from emulator.scenario.recorder import Recorder
 from emulator.tui.app import MeterApp
@@ -29,6 +32,22 @@ async def run_ended(app: MeterApp) -> None:
     assert app.meter_worker is not None
     await app.meter_worker.wait()
     assert app.controller.ended
+
+
+@contextlib.asynccontextmanager
+async def stepped_on_screen(scenario: Scenario) -> AsyncIterator[tuple[MeterApp, ScenarioPlayer]]:
+    """``scenario`` stepped to its end on screen (``s`` for each step, paused between them);
+    the app still runs inside the block."""
+    virtual = build_virtual(scenario, instant=False)
+    app = MeterApp(virtual, scenario.config, start_paused=True, blink_interval_s=None)
+    player = ScenarioPlayer(scenario, virtual, app.show_timeline)
+    app.follow(player)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in scenario.steps:
+            await pilot.press("s")
+            await app.replay_done()
+        await run_ended(app)
+        yield app, player
 
 
 async def test_play_pause_and_speed_move_the_clock() -> None:
@@ -65,15 +84,7 @@ async def test_next_event_fills_the_consumption_plot() -> None:  # 15-minute pro
 
 async def test_a_scenario_replays_to_its_end_with_every_check_passed() -> None:  # P3, P4, P5
     scenario = load_scenario(SCENARIOS / "weekend-ndp-smart-meter.yaml")
-    virtual = build_virtual(scenario, instant=False)
-    app = MeterApp(virtual, scenario.config, start_paused=True, blink_interval_s=None)
-    player = ScenarioPlayer(scenario, virtual, app.show_timeline)
-    app.follow(player)
-    async with app.run_test(size=SIZE) as pilot:
-        for _ in scenario.steps:
-            await pilot.press("s")
-            await app.replay_done()
-        await run_ended(app)
+    async with stepped_on_screen(scenario) as (app, player):
         assert player.finished and player.checks and player.passed
         assert app.controller.ended
         log = log_text(app)
@@ -85,15 +96,8 @@ async def test_a_scenario_replays_to_its_end_with_every_check_passed() -> None: 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda path: path.stem)
 async def test_every_scenario_steps_to_the_same_verdicts_as_a_headless_replay(path: Path) -> None:
     scenario = load_scenario(path)
-    virtual = build_virtual(scenario, instant=False)
-    app = MeterApp(virtual, scenario.config, start_paused=True, blink_interval_s=None)
-    player = ScenarioPlayer(scenario, virtual, app.show_timeline)
-    app.follow(player)
-    async with app.run_test(size=SIZE) as pilot:
-        for _ in scenario.steps:
-            await pilot.press("s")
-            await app.replay_done()
-        await run_ended(app)
+    async with stepped_on_screen(scenario) as (_, player):
+        pass
     headless = ScenarioPlayer(scenario, build_virtual(scenario, instant=True))
     await headless.run()
     assert player.finished
@@ -125,16 +129,7 @@ steps:
 async def test_a_scenario_written_here_replays_in_the_tui(tmp_path: Path) -> None:  # B3, B8
     path = tmp_path / "card.yaml"
     path.write_text(BUDGET_SCENARIO)
-    scenario = load_scenario(path)
-    virtual = build_virtual(scenario, instant=False)
-    app = MeterApp(virtual, scenario.config, start_paused=True, blink_interval_s=None)
-    player = ScenarioPlayer(scenario, virtual, app.show_timeline)
-    app.follow(player)
-    async with app.run_test(size=SIZE) as pilot:
-        for _ in scenario.steps:
-            await pilot.press("s")
-            await app.replay_done()
-        await run_ended(app)
+    async with stepped_on_screen(load_scenario(path)) as (_, player):
         assert player.finished and player.passed, player.checks
 
 
