@@ -351,8 +351,8 @@ COMMANDS: list[Command] = [
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vmeter",
-        description="A virtual Belgian-style smart meter (electricity now; gas, prepayment, "
-        "DLMS/COSEM and the head-end as they arrive).",
+        description="A virtual Belgian-style smart meter (electricity, gas, budget card) with "
+        "prepayment, its DLMS/COSEM server, a head-end and the central prepayment platform.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS:

@@ -17,7 +17,7 @@ import yaml
 
 from firmware.gas.leak_test import BUTTONS, MAX_DURATION, LeakTestSettings
 from firmware.rules.credit import CreditError, ean_check_digit, validate_ean
-from firmware.rules.localtime import BRUSSELS
+from firmware.rules.localtime import BRUSSELS, parse_local
 from firmware.rules.money import MILLI_CENTS_PER_CENT, ZERO, Money, MoneyError
 from firmware.rules.tariff import Tariff, TariffCalendar
 from firmware.screens import ITEM_SCREENS
@@ -767,12 +767,9 @@ class _Reader:
 def parse_instant(text: str) -> datetime:
     """An ISO date-time; without an offset it is Brussels local time."""
     try:
-        moment = datetime.fromisoformat(text)
+        return parse_local(text)
     except ValueError as error:
         raise ConfigError(f"not an ISO date-time: {text!r}") from error
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=BRUSSELS)
-    return moment
 
 
 def parse_until(text: str) -> datetime | timedelta:

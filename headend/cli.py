@@ -25,7 +25,6 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +37,7 @@ from cosem.hdlc import HdlcError
 from cosem.iec62056_21 import Iec21Error
 from cosem.obis import Obis
 from cosem.trace import Tracer, open_trace
+from firmware.rules.localtime import parse_local
 from hal.optical import OpticalPortError
 from headend import meter_obis
 from headend.meter_verbs import METER_VERBS, add_meter_verbs, prepare_meter_verb
@@ -330,11 +330,9 @@ def _octets(text: str, class_id: int | None) -> bytes:
             raise UsageProblem(f"not hex: {text!r}") from None
     if class_id == CLOCK_CLASS:
         try:
-            moment = datetime.fromisoformat(text)
+            moment = parse_local(text)
         except ValueError:
-            raise UsageProblem(f"clock time must be ISO 8601 with offset, got {text!r}") from None
-        if moment.tzinfo is None:
-            raise UsageProblem("clock time needs an offset, like 2026-03-02T10:00:00+01:00")
+            raise UsageProblem(f"clock time must be ISO 8601, got {text!r}") from None
         return CosemDateTime.from_datetime(moment).to_bytes()
     return text.encode()
 

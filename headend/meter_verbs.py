@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from firmware.rules.credit import CreditError, validate_top_up
+from firmware.rules.localtime import parse_local
 from firmware.rules.money import Money, MoneyError
 from firmware.rules.token import TokenError, default_seq, make_token
 from headend import meter_obis
@@ -109,14 +110,11 @@ METER_VERBS: dict[str, MeterVerb] = {
 
 
 def moment(text: str) -> datetime:
-    """ISO 8601 with an offset, as an aware datetime."""
+    """ISO 8601, as an aware datetime; without an offset, Brussels local time."""
     try:
-        value = datetime.fromisoformat(text)
+        return parse_local(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
-    if value.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} needs an offset, like +01:00 or Z")
-    return value
 
 
 def euros(text: str) -> Money:

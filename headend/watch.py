@@ -132,6 +132,8 @@ async def watch(
         try:
             async with asyncio.timeout(timeout_s):
                 async for message in client.messages:
+                    if not message.topic.matches(topic):
+                        continue  # amqtt also delivers retained messages of other topics
                     try:
                         event = parse_push(message.payload)
                     except DecodeError as error:

@@ -51,3 +51,10 @@ def local_midnight(day: date) -> datetime:
 def next_local_midnight(moment: datetime) -> datetime:
     """The first local midnight strictly after ``moment`` (the daily snapshot instant, rule E3)."""
     return local_midnight(to_local(moment).date() + timedelta(days=1))
+
+
+def parse_local(text: str) -> datetime:
+    """An ISO 8601 date-time, aware; without an offset it is Brussels local time (what a
+    technician reads on the meter). Raises ``ValueError`` for anything else."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=BRUSSELS)
