@@ -35,7 +35,7 @@ pytest: install-dev
 
 test: lint typecheck pytest
 
-BENCHES := sim_year cosem_codec get_throughput serial_line mqtt_roundtrip
+BENCHES := sim_year cosem_codec get_throughput serial_line mqtt_roundtrip push_latency
 
 bench: install-dev
 	for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
