@@ -10,6 +10,7 @@ local time. The format is documented in ``scenarios/README.md``.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, time
 from pathlib import Path
 
@@ -342,12 +343,18 @@ class _Loader:
             mark.end_mark,
         )
         try:
-            return config_from_node(merged, self._source, self._base)
+            config = config_from_node(merged, self._source, self._base)
         except ConfigError as error:
             self._errors.append(str(error))
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as error:
             # A scalar YAML itself cannot build (a timestamp like 2026-02-30).
             self._record(_Problem(mark, f"config: {error}"))
+        else:
+            if any(key_node.value == "communication" for key_node, _ in entries):
+                return config
+            # Replayed in-process: a scenario serves nothing its file does not ask for (never
+            # the default TCP port, which another meter may hold).
+            return replace(config, communication=replace(config.communication, tcp=None))
         return None
 
     def _steps(self, node: yaml.Node, start: datetime) -> tuple[Step, ...]:

@@ -226,3 +226,10 @@ def test_amounts_keep_their_exact_text() -> None:
     (step,) = parse_scenario(text, "m.yaml").steps
     assert step.expectations[0].expected == "0.15750"
     assert Money.parse("0.15750") == Money(15_750)
+
+
+def test_a_scenario_serves_nothing_unless_its_file_asks() -> None:
+    # A replay runs in-process: it must not take the default TCP port another meter holds.
+    assert parse_scenario(GOOD, "good.yaml").config.communication.tcp is None
+    served = GOOD.replace("config:\n", "config:\n  communication: {tcp: 127.0.0.1:0}\n", 1)
+    assert parse_scenario(served, "served.yaml").config.communication.tcp == "127.0.0.1:0"
