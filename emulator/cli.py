@@ -35,6 +35,7 @@ from emulator.config import (
 from emulator.token_cli import configure_token, token_command
 from firmware.errors import FirmwareError
 from firmware.rules.localtime import to_local
+from hal.clock import ClockError, checked_speed
 from hal.lcd import LcdState
 from headend.cli import configure_headend, headend_command
 
@@ -131,9 +132,7 @@ def config_from_args(args: argparse.Namespace) -> MeterConfig:
     if args.state is not None:
         run = replace(run, state=args.state)
     if args.speed is not None:
-        if args.speed <= 0:
-            raise ConfigError("--speed must be positive")
-        run = replace(run, speed=args.speed, instant=False)
+        run = replace(run, speed=speed_option(args.speed), instant=False)
     if args.instant:
         run = replace(run, instant=True)
     if args.start is not None:
@@ -157,6 +156,14 @@ def config_from_args(args: argparse.Namespace) -> MeterConfig:
     if args.mqtt is not None:
         communication = replace(communication, mqtt=args.mqtt)
     return replace(config, run=run, load=load, communication=communication)
+
+
+def speed_option(speed: float) -> float:
+    """``--speed N``: a finite positive number (ConfigError otherwise)."""
+    try:
+        return checked_speed(speed)
+    except ClockError as error:
+        raise ConfigError(f"--{error}") from None
 
 
 def print_lcd(moment: datetime, state: LcdState) -> None:
@@ -198,12 +205,19 @@ async def serve(
         await run_cli(virtual, config, communication.tcp, tracer)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run_command(args: argparse.Namespace) -> int:
     from emulator.runtime import VirtualMeter
 
     config = config_from_args(args)
     if config.run.instant and config.run.until is None:
         raise ConfigError("--instant needs --until (or run.until in the file)")
+    # SIGTERM stops the meter like Ctrl-C from the start, also before serve() hands it to the
+    # event loop: the meter is saved, never killed half-way.
+    signal.signal(signal.SIGTERM, _interrupt)
     virtual = VirtualMeter(config, config.run, on_lcd=print_lcd, on_gas_lcd=print_gas_lcd)
     try:
         tracer = open_trace(args.trace)  # one trace for every service: '-' is stderr
@@ -213,7 +227,7 @@ def run_command(args: argparse.Namespace) -> int:
         asyncio.run(serve(virtual, config, args.tcp_hdlc, tracer))
     except (KeyboardInterrupt, asyncio.CancelledError):
         virtual.shutdown()  # no-op when the run loop already saved
-        print("stopped; state saved", file=sys.stderr)
+        print("stopped; state saved" if config.run.state else "stopped", file=sys.stderr)
     finally:
         if tracer is not None:
             tracer.close()

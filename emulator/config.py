@@ -30,7 +30,7 @@ from firmware.settings import (
     MeterSideSettings,
     PrepaymentMode,
 )
-from hal.flow_models import ConstantFlow, FlowModel, csv_flow
+from hal.flow_models import ConstantFlow, DailyFlow, FlowModel, csv_flow
 from hal.frontend import ConstantLoad, DailySchedule, LoadModel, PowerReading, csv_load
 from headend.meter_obis import CHANNEL_1_SUFFIX
 
@@ -93,9 +93,11 @@ class LoadConfig:
 @dataclass(frozen=True)
 class FlowConfig:
     """Kind gas only: what the installation behind the meter draws (rule G1), in litres (dm3)
-    per hour: a constant ``l_per_h``, or a ``csv`` of 15-minute values (it wins when given)."""
+    per hour: a constant ``l_per_h``, a daily ``schedule`` of (local time, l/h), or a ``csv`` of
+    15-minute values (a csv or schedule wins over l_per_h)."""
 
     l_per_h: int = 300
+    schedule: tuple[tuple[time, int], ...] | None = None
     csv: Path | None = None
 
     def build(self) -> FlowModel:
@@ -105,6 +107,8 @@ class FlowConfig:
                 return csv_flow(self.csv)
             except ValueError as error:
                 raise ConfigError(str(error)) from error
+        if self.schedule is not None:
+            return DailyFlow(self.schedule, BRUSSELS)
         return ConstantFlow(self.l_per_h)
 
 
@@ -195,7 +199,9 @@ budget:                            # kind budget only: the card account (rules B
 _FLOW_SECTION = """
 flow:                              # kind gas only: the installation's demand (rule G1)
   l_per_h: 300                     # constant litres (dm3) per hour; 0 = nothing drawn
-  # csv: flow.csv                  # or rows: ISO timestamp, l/h, 15 minutes each
+  # or every day, each ["HH:MM" Brussels time, l/h] until the next (past midnight too):
+  # schedule: [["06:30", 400], ["09:00", 0], ["18:00", 600], ["22:00", 0]]
+  # csv: flow.csv                  # or rows: ISO time with offset, l/h, 15 min each
 
 leak_test:                         # kind gas only (rule G3)
   button: arrow                    # euro | arrow | m3: the press that starts the test
@@ -279,7 +285,7 @@ display:                           # rules E5, E6: test screen first, then these
 load:                              # one of: watts, schedule, csv
   watts: 500                       # constant net power; negative = export
   # schedule: [["07:00", 800], ["09:00", 200], ["18:00", 1500], ["23:00", 150]]
-  # csv: load.csv                  # rows: ISO timestamp, import W[, export W], 15 minutes each
+  # csv: load.csv                  # rows: ISO time with offset, import W[, export W], per 15 min
 
 """
     text += """\
@@ -458,17 +464,22 @@ class _Reader:
                 raise self.error(item_node, f"unknown display item {item!r} (known: {known})")
         return items
 
-    def schedule(self, node: yaml.Node) -> tuple[tuple[time, int], ...]:
+    def schedule(
+        self, node: yaml.Node, section: str, unit: str, high: int, low: int | None = None
+    ) -> tuple[tuple[time, int], ...]:
+        """A daily schedule ``[["HH:MM", value], ...]`` (Brussels wall times) of ``section``,
+        values from ``low`` (default ``-high``) to ``high``."""
         if not isinstance(node, yaml.SequenceNode) or not node.value:
-            raise self.error(node, 'load.schedule must be a list of ["HH:MM", watts]')
+            raise self.error(node, f'{section}.schedule must be a list of ["HH:MM", {unit}]')
         entries = []
         for entry in node.value:
             if not isinstance(entry, yaml.SequenceNode) or len(entry.value) != 2:
-                raise self.error(entry, 'a schedule entry is ["HH:MM", watts]')
+                raise self.error(entry, f'a schedule entry is ["HH:MM", {unit}]')
             wall = self.wall_time(entry.value[0])
-            entries.append((wall, self.integer(entry.value[1], -(10**6), 10**6)))
+            value = self.integer(entry.value[1], -high if low is None else low, high)
+            entries.append((wall, value))
         if len({wall for wall, _ in entries}) != len(entries):
-            raise self.error(node, "load.schedule has two entries at the same time")
+            raise self.error(node, f"{section}.schedule has two entries at the same time")
         return tuple(entries)
 
     # -- sections --
@@ -707,7 +718,7 @@ class _Reader:
             "load",
             {
                 "watts": lambda n: self.integer(n, -(10**6), 10**6),
-                "schedule": self.schedule,
+                "schedule": lambda n: self.schedule(n, "load", "watts", 10**6),
                 "csv": self.path,
             },
         )
@@ -725,10 +736,14 @@ class _Reader:
         values = self.section(
             node,
             "flow",
-            {"l_per_h": lambda n: self.integer(n, 0, MAX_FLOW_L_PER_H), "csv": self.path},
+            {
+                "l_per_h": lambda n: self.integer(n, 0, MAX_FLOW_L_PER_H),
+                "schedule": lambda n: self.schedule(n, "flow", "l/h", MAX_FLOW_L_PER_H, 0),
+                "csv": self.path,
+            },
         )
         if len(values) > 1:
-            raise self.error(node, "flow: give only one of l_per_h, csv")
+            raise self.error(node, "flow: give only one of l_per_h, schedule, csv")
         return replace(FlowConfig(), **values)
 
     def leak_test(self, node: yaml.Node) -> LeakTestSettings:

@@ -15,9 +15,10 @@ bound live to a running ``VirtualMeter`` of kind gas. Every object of
 - prepayment (rules E7, G2, M5; ``emulator.balance_binding``): 94.32.1/2/3 as on the
   electricity meter, each management SET in central mode one ``GasMeter.receive_balance_update``
   (shown in the euro button's menu, kept in ``gas.vms``); in meter mode the account's values,
-  read-only, and the Token gateway for its top-ups (P6).
+  read-only, and its Account, Credits, Charges and Token gateway (``emulator.payment_binding``,
+  the electricity meter's builder; the energy Charge prices the volume per m3 at one T1 price).
 With ``--with-gas`` the electricity meter's device serves the same objects for the gas meter on
-channel 1 (``gas_channel_objects``), its identity and prepayment objects at B = 1
+channel 1 (``gas_channel_objects``), its identity, balance and payment objects at B = 1
 (``GAS_CHANNEL_1_MAP``).
 Clients: 16 public (reads), 17 reader and 1 management (writes and actions).
 """
@@ -34,7 +35,6 @@ from cosem.classes.base import AccessRefused, CosemObject
 from cosem.classes.clock import clock
 from cosem.classes.data import constant_data
 from cosem.classes.disconnect_control import disconnect_control
-from cosem.classes.payment import token_gateway
 from cosem.classes.profile_generic import CaptureObject, Column, ProfileRow, profile_generic
 from cosem.classes.register import EXTENDED_REGISTER_CLASS_ID, Unit, extended_register
 from cosem.classes.sap_assignment import sap_assignment
@@ -45,10 +45,10 @@ from emulator.balance_binding import (
     BALANCE_CODES,
     GAS_CHANNEL_BALANCE_CODES,
     CentralBalanceBinding,
-    TokenSink,
     central_balance_objects,
 )
 from emulator.config import MeterConfig
+from emulator.payment_binding import GAS, payment_objects
 from emulator.push_binding import gas_pushes
 from emulator.runtime import VirtualMeter
 from firmware.central_balance import BalanceUpdate
@@ -97,8 +97,8 @@ def gas_channel_objects(
 ) -> tuple[CosemObject, ...]:
     """The objects of ``gas``: the M-Bus channel 1 ones (volume, valve, profiles) and its
     prepayment objects, served by its own logical device (``channel`` 0: 0-0:94.32.x and
-    0-0:19.40.0) or by the electricity meter's (``--with-gas``, ``channel`` 1: 0-1:94.32.x and
-    0-1:19.40.0, so the head-end's balance update there lets the valve reconnect, G4; and the
+    0-0:19.x) or by the electricity meter's (``--with-gas``, ``channel`` 1: 0-1:94.32.x and
+    0-1:19.x, so the head-end's balance update there lets the valve reconnect, G4; and the
     gas meter's serial and EAN, 0-1:96.1.0 and 0-1:96.1.1, ``MeterConfig.gas_identity``)."""
     volume = _Volume(gas)
     identity: tuple[CosemObject, ...] = ()
@@ -158,9 +158,9 @@ def _prepayment_objects(
     runtime: VirtualMeter, gas: GasMeter, channel: int
 ) -> tuple[CosemObject, ...]:
     """94.32.1/2/3 (the euro menu, rule G2): written by the platform in central mode; in meter
-    mode the account's, read-only, with the Token gateway for its top-ups (P6)."""
+    mode the account's, read-only, with the account's payment objects priced per m3 of the
+    volume (``emulator.payment_binding``, as the electricity meter's) at B = ``channel``."""
     central = gas.settings.prepayment is PrepaymentMode.CENTRAL
-    meter_side = gas.account is not None
     balance = CentralBalanceBinding(
         lambda: _released_balance(gas),
         gas.receive_balance_update if central else None,
@@ -169,11 +169,13 @@ def _prepayment_objects(
     )
     codes = BALANCE_CODES if channel == 0 else GAS_CHANNEL_BALANCE_CODES
     objects = central_balance_objects(balance, codes)
-    if not meter_side:
+    account = gas.settings.account
+    if account is None:
         return objects
-    gateway = obis_map.TOKEN_GATEWAY if channel == 0 else obis_map.GAS_TOKEN_GATEWAY
-    sink = TokenSink(gas, runtime.wake)
-    return (*objects, token_gateway(gateway, sink, runtime.clock.now, BRUSSELS))
+    payment = payment_objects(
+        gas, GAS, account.weekly_fixed_charge, channel, runtime.clock.now, runtime.wake
+    )
+    return (*objects, *payment)
 
 
 def _released_balance(gas: GasMeter) -> BalanceUpdate | None:

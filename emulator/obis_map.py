@@ -4,11 +4,13 @@ COSEM binding is tested (every object served is in the table and the other way r
 ``PAYMENT_MAP`` lists the payment-metering objects served only in meter-side prepayment mode
 (rule M5), ``LIMITER_MAP`` the limiter served only in meter mode with a power limiter (P4);
 ``markdown()`` writes them after the others. ``GAS_OBIS_MAP`` is the gas meter's own logical
-device (``emulator.gas_binding``), written by ``gas_markdown()``."""
+device (``emulator.gas_binding``), ``GAS_PAYMENT_MAP`` its account's payment objects in meter
+mode (the same codes as ``PAYMENT_MAP``), ``GAS_CHANNEL_1_MAP`` what an electricity meter serves
+for it with ``--with-gas`` (B = 1, ``on_channel``), all written by ``gas_markdown()``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cosem.obis import Obis
 
@@ -74,8 +76,17 @@ STARTING_CREDIT_CREDIT = Obis.parse("0-0:19.10.2.255")
 ENERGY_CHARGE = Obis.parse("0-0:19.20.0.255")
 STARTING_CREDIT_CHARGE = Obis.parse("0-0:19.20.1.255")
 WEEKLY_CHARGE = Obis.parse("0-0:19.20.2.255")
+PAYMENT_CREDITS = (TOKEN_CREDIT, EMERGENCY_CREDIT_CREDIT, STARTING_CREDIT_CREDIT)
+PAYMENT_CHARGES = (ENERGY_CHARGE, STARTING_CREDIT_CHARGE, WEEKLY_CHARGE)
 DISCONNECT_SCRIPT_TABLE = Obis.parse("0-0:10.0.106.255")
 """Named by the limiter's actions (COSEM-FACTS 2); not served: the firmware acts itself."""
+
+
+def on_channel(obis: Obis, channel: int) -> Obis:
+    """The same object of the meter on M-Bus channel ``channel`` (value group B): the gas
+    meter's payment objects are 0-0:19.x on its own device, 0-1:19.x on an electricity
+    meter's (``--with-gas``)."""
+    return replace(obis, b=channel)
 
 
 OBIS_MAP: tuple[ObisEntry, ...] = (
@@ -280,14 +291,76 @@ GAS_OBIS_MAP: tuple[ObisEntry, ...] = (
     ObisEntry(GAS_EVENT_CODE, 1, "Last gas event code (pushed)", "unsigned, the event-code table"),
     ObisEntry(GAS_EVENT_TEXT, 1, "Last gas event text (pushed)", "octet-string, UTF-8"),
 )
-GAS_PAYMENT_MAP: tuple[ObisEntry, ...] = (
-    ObisEntry(
+_GAS_PAYMENT_OBJECTS: tuple[tuple[Obis, int, str, str], ...] = (
+    (
+        ACCOUNT,
+        111,
+        "Gas account",
+        "the gas meter's own account (its serial's tokens, P6), attributes and methods as on "
+        "the electricity meter: 5 available credit, 7 clearance 0.50 EUR (P8, G4: then the leak "
+        "test), 8 starting credit owed (P1), 16 low-credit threshold (management writes); "
+        "activate, close, reset_account",
+    ),
+    (
+        TOKEN_CREDIT,
+        112,
+        "Gas token credit",
+        "the balance above 0; update_amount / set_amount_to_value: operator adjustments",
+    ),
+    (
+        EMERGENCY_CREDIT_CREDIT,
+        112,
+        "Gas emergency credit",
+        "15 EUR below zero (P3), methods as on the electricity meter",
+    ),
+    (
+        STARTING_CREDIT_CREDIT,
+        112,
+        "Gas starting credit",
+        "what is still owed of the 20 EUR advance (P1); methods refused",
+    ),
+    (
+        ENERGY_CHARGE,
+        113,
+        "Gas volume charge",
+        "2 gas charged in total; 5 active, 6 passive price per m3 in 0.0001 EUR "
+        "(prepayment.price_per_m3), one index T1, commodity 0-1:24.2.3.255 attribute 2 (class "
+        "4, dm3: commodity scale 3 = per m3); update_unit_charge (refused: other scaling or "
+        "commodity, not one T1 price, a negative price), activate_passive_unit_charge (the gas "
+        "counted so far at the old price, the new one from that instant), collect",
+    ),
+    (
+        STARTING_CREDIT_CHARGE,
+        113,
+        "Gas starting-credit repayment",
+        "1 EUR per day (P1), as on the electricity meter",
+    ),
+    (
+        WEEKLY_CHARGE,
+        113,
+        "Gas weekly fixed charge",
+        "prepayment.weekly_fixed_charge each local Monday 00:00 (B10), as on the electricity meter",
+    ),
+    (
         TOKEN_GATEWAY,
         115,
-        "Token gateway (gas, meter mode only)",
+        "Gas token gateway",
         "enter: a top-up token for the gas meter's own account (P6, P8: >= 0.50 EUR arms the "
         "leak test); 94.32.2/x then show that account, read-only",
     ),
+)
+GAS_PAYMENT_MAP: tuple[ObisEntry, ...] = tuple(
+    ObisEntry(obis, class_id, f"{name} (meter mode only)", value)
+    for obis, class_id, name, value in _GAS_PAYMENT_OBJECTS
+)
+_GAS_CHANNEL_1_PAYMENT = tuple(
+    ObisEntry(
+        on_channel(obis, 1),
+        class_id,
+        f"{name} (channel 1, meter mode only)",
+        f"as {obis} on the gas meter's own device",
+    )
+    for obis, class_id, name, _ in _GAS_PAYMENT_OBJECTS
 )
 GAS_CHANNEL_1_MAP: tuple[ObisEntry, ...] = (
     ObisEntry(
@@ -312,12 +385,7 @@ GAS_CHANNEL_1_MAP: tuple[ObisEntry, ...] = (
     ),
     ObisEntry(GAS_BALANCE, 3, "Gas balance (channel 1)", "as 0-0:94.32.2; G4 for the valve"),
     ObisEntry(GAS_EMERGENCY_CREDIT, 3, "Gas emergency credit left (channel 1)", "as 0-0:94.32.3"),
-    ObisEntry(
-        GAS_TOKEN_GATEWAY,
-        115,
-        "Gas token gateway (channel 1, meter mode only)",
-        "as 0-0:19.40.0 on the gas meter's own device",
-    ),
+    *_GAS_CHANNEL_1_PAYMENT,
     ObisEntry(
         GAS_PUSH_SETUP,
         40,

@@ -51,14 +51,19 @@ class SimulatedClock:
         self._now = moment
 
 
+def checked_speed(speed: float) -> float:
+    """``speed`` if it is a finite positive number (NaN and infinity would stop time)."""
+    if not (math.isfinite(speed) and speed > 0):
+        raise ClockError(f"speed must be a positive number, not {speed}")
+    return speed
+
+
 class ScaledClock:
     """A clock running ``speed`` times real time (1 = real time) from ``start``. Created with
     ``running=False`` it stands still at ``start`` until ``resume()``."""
 
     def __init__(self, start: datetime, speed: float = 1.0, running: bool = True) -> None:
-        if speed <= 0:
-            raise ClockError(f"speed must be positive, not {speed}")
-        self.speed = speed
+        self.speed = checked_speed(speed)
         self._base = require_utc(start)
         self._base_monotonic: float | None = _time.monotonic() if running else None
         self._held: datetime | None = None
@@ -108,8 +113,7 @@ class ScaledClock:
 
     def set_speed(self, speed: float) -> None:
         """Run ``speed`` times real time from now on; the time read so far is kept."""
-        if speed <= 0:
-            raise ClockError(f"speed must be positive, not {speed}")
+        checked_speed(speed)
         self._base = self.now()
         if self._base_monotonic is not None:
             self._base_monotonic = _time.monotonic()

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from hal.clock import Clock
 from hal.events import DeviceEvent, EventRecorder
-from hal.series import StepSeries, read_quarter_hours
+from hal.series import DailySteps, StepSeries, read_quarter_hours
 from hal.valve import Valve, ValvePosition
 
 
@@ -67,6 +68,23 @@ class FlowSchedule:
 
     def next_change_after(self, moment: datetime) -> datetime | None:
         return self._series.next_change_after(moment)
+
+
+class DailyFlow:
+    """The same day every day: ``(local wall time, l/h)`` entries, each holding until the next;
+    the last one wraps past midnight to the first (``hal.series.DailySteps``, as the load's
+    ``DailySchedule``)."""
+
+    def __init__(self, entries: Sequence[tuple[time, int]], zone: ZoneInfo) -> None:
+        if any(flow < 0 for _, flow in entries):
+            raise FlowError("flow must not be negative")
+        self._steps = DailySteps(entries, zone, FlowError)
+
+    def flow_at(self, moment: datetime) -> int:
+        return self._steps.value_at(moment)
+
+    def next_change_after(self, moment: datetime) -> datetime | None:
+        return self._steps.next_change_after(moment)
 
 
 def csv_flow(path: Path) -> FlowSchedule:

@@ -6,16 +6,14 @@ can jump from change to change and integrate exactly.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time
 from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from hal.clock import require_utc
-from hal.series import StepSeries, read_quarter_hours
+from hal.series import DailySteps, StepSeries, read_quarter_hours
 
 PHASES = 3
 
@@ -100,34 +98,17 @@ class StepLoad:
 
 class DailySchedule:
     """The same day every day: ``(local wall time, net watts)`` entries, each holding until the
-    next; the last one wraps past midnight to the first."""
+    next; the last one wraps past midnight to the first (``hal.series.DailySteps``)."""
 
     def __init__(self, entries: Sequence[tuple[time, int]], zone: ZoneInfo) -> None:
-        if not entries:
-            raise LoadError("a daily schedule needs at least one entry")
-        ordered = sorted(entries)
-        if len({wall for wall, _ in ordered}) != len(ordered):
-            raise LoadError("a daily schedule has two entries at the same time")
-        self._walls = [wall for wall, _ in ordered]
-        self._readings = [PowerReading.from_net(watts) for _, watts in ordered]
-        self._zone = zone
-
-    def _instant(self, day: date, wall: time) -> datetime:
-        return require_utc(datetime.combine(day, wall).replace(tzinfo=self._zone, fold=0))
+        readings = [(wall, PowerReading.from_net(watts)) for wall, watts in entries]
+        self._steps = DailySteps(readings, zone, LoadError)
 
     def reading_at(self, moment: datetime) -> PowerReading:
-        local = moment.astimezone(self._zone)
-        index = bisect.bisect_right(self._walls, local.time().replace(tzinfo=None)) - 1
-        return self._readings[index]
+        return self._steps.value_at(moment)
 
     def next_change_after(self, moment: datetime) -> datetime | None:
-        day = moment.astimezone(self._zone).date()
-        for offset in (0, 1):
-            for wall in self._walls:
-                instant = self._instant(day + timedelta(days=offset), wall)
-                if instant > moment:
-                    return instant
-        return None  # unreachable: tomorrow always has an instant after now
+        return self._steps.next_change_after(moment)
 
 
 def csv_load(path: Path) -> StepLoad:

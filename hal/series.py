@@ -1,5 +1,6 @@
-"""Values that change in steps over time, and their 15-minute CSV files: the shared shape of
-the metering front-end's load (hal.frontend) and the gas meter's demand (hal.flow_models)."""
+"""Values that change in steps over time -- at absolute instants, or at local wall times every
+day -- and their 15-minute CSV files: the shared shape of the metering front-end's load
+(hal.frontend) and the gas meter's demand (hal.flow_models)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import bisect
 import csv
 import itertools
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Generic, TypeVar
+from zoneinfo import ZoneInfo
 
 from hal.clock import require_utc
 
@@ -52,6 +54,70 @@ class StepSeries(Generic[T]):
         ):
             return self._end
         return upcoming
+
+
+class DailySteps(Generic[T]):
+    """The same day every day: ``(local wall time, value)`` entries in ``zone``, each holding
+    until the next; the last one wraps past midnight to the first (rule M7: on a DST day the
+    wall times keep their local meaning, the day being 23 or 25 hours long)."""
+
+    def __init__(
+        self,
+        entries: Sequence[tuple[time, T]],
+        zone: ZoneInfo,
+        error: Callable[[str], Exception],
+    ) -> None:
+        if not entries:
+            raise error("a daily schedule needs at least one entry")
+        ordered = sorted(entries, key=lambda entry: entry[0])
+        walls = [wall for wall, _ in ordered]
+        if len(set(walls)) != len(walls):
+            raise error("a daily schedule has two entries at the same time")
+        self._walls = walls
+        self._values = [value for _, value in ordered]
+        self._zone = zone
+
+    def value_at(self, moment: datetime) -> T:
+        wall = moment.astimezone(self._zone).time().replace(tzinfo=None)
+        return self._values[bisect.bisect_right(self._walls, wall) - 1]
+
+    def next_change_after(self, moment: datetime) -> datetime:
+        """The next instant a wall time of the schedule is reached, or the clocks change the
+        value (an entry in the hour skipped in spring takes effect at the change; one in the
+        hour repeated in autumn holds twice)."""
+        day = moment.astimezone(self._zone).date()
+        candidates = [
+            self._instant(day + timedelta(days=offset), wall, fold)
+            for offset in (0, 1)
+            for wall in self._walls
+            for fold in (0, 1)
+        ]
+        clock_change = _offset_change(self._zone, moment, moment + timedelta(days=2))
+        if clock_change is not None and self.value_at(clock_change) != self.value_at(
+            clock_change - timedelta(seconds=1)
+        ):
+            candidates.append(clock_change)
+        return min(instant for instant in candidates if instant > moment)
+
+    def _instant(self, day: date, wall: time, fold: int) -> datetime:
+        return require_utc(datetime.combine(day, wall).replace(tzinfo=self._zone, fold=fold))
+
+
+def _offset_change(zone: ZoneInfo, start: datetime, end: datetime) -> datetime | None:
+    """The first instant in ``(start, end]`` at which ``zone``'s UTC offset differs from the one
+    at ``start``, or None; the window holds at most one change, and changes fall on whole
+    seconds, so halving the window down to a second finds it exactly."""
+    before = start.astimezone(zone).utcoffset()
+    if end.astimezone(zone).utcoffset() == before:
+        return None
+    low, high = start, end  # offset at low == before, at high != before
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(zone).utcoffset() == before:
+            low = middle
+        else:
+            high = middle
+    return high.replace(microsecond=0)
 
 
 def read_quarter_hours(

@@ -12,10 +12,12 @@
     ``topup``, ``platform-status``, ``declare`` (``headend.platform_cli``).
 
 OBIS as ``1-0:1.8.1.255`` or ``1.8.1``; ATTR defaults to 2 (the value). Without --class the
-class is looked up in the meter's object list. ``read`` prints the value last, with its unit
-for registers (scaler applied). Client 16 (public, no password) by default; with --password
-the default client is 1 (management, LLS). ``--trace -`` writes frames to stderr, so stdout
-keeps only the result. Exit codes: 0 ok, 1 refused by the meter, 2 usage, 3 no answer.
+class is looked up in the meter's object list, cached per meter between runs
+(``headend.object_cache``; ``--no-cache`` fetches it every time). ``read`` prints the value
+last, with its unit for registers (scaler applied). Client 16 (public, no password) by
+default; with --password the default client is 1 (management, LLS). ``--trace -`` writes
+frames to stderr, so stdout keeps only the result. Exit codes: 0 ok, 1 refused by the meter,
+2 usage, 3 no answer.
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from cosem.apdu import AttributeDescriptor, MethodDescriptor
+from cosem.apdu import AttributeDescriptor, DataAccessResult, MethodDescriptor
 from cosem.axdr import BitString, Data, DataType
 from cosem.client import AccessRefused, AssociationRejected, ExceptionReceived, ProtocolError
 from cosem.datetime_codec import CosemDateTime
@@ -42,6 +44,7 @@ from hal.optical import OpticalPortError
 from headend import meter_obis
 from headend.meter_verbs import METER_VERBS, add_meter_verbs, prepare_meter_verb
 from headend.mqtt import MqttTransport, parse_broker_url
+from headend.object_cache import MeterObjects, cache_directory
 from headend.platform_cli import add_platform_verbs, platform_command, runs_on_the_platform
 from headend.serial import add_serial_arguments, connect_serial, probe_target, readout_lines
 from headend.session import DEFAULT_TIMEOUT_S, ApduTransport, NoAnswer, Session
@@ -54,10 +57,12 @@ EXIT_REFUSED = 1
 EXIT_USAGE = 2
 EXIT_NO_ANSWER = 3
 MANAGEMENT_CLIENT = 1
-ASSOCIATION_LN = AttributeDescriptor(15, Obis(0, 0, 40, 0, 0, 255), 2)
 DISCONNECT_CONTROL = Obis(0, 0, 96, 3, 10, 255)
 DISCONNECT_CONTROL_CLASS = 70
 REMOTE_DISCONNECT, REMOTE_RECONNECT = 1, 2
+OTHER_OBJECT = (DataAccessResult.OBJECT_UNDEFINED, DataAccessResult.OBJECT_CLASS_INCONSISTENT)
+"""What a meter answers for a class cached from another meter at the same address."""
+T = TypeVar("T")
 VALUE_TYPES: dict[str, DataType] = {
     t.name.lower().replace("_", "-"): t
     for t in DataType
@@ -87,6 +92,11 @@ def configure_headend(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds")
     parser.add_argument("--trace", metavar="FILE|-", help="log every frame (- = stderr)")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="fetch the object list from the meter, without the per-meter cache",
+    )
     verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
     read = verbs.add_parser("read", help="read an attribute (value with unit for registers)")
     read.add_argument("target", metavar="OBIS[:ATTR]")
@@ -95,18 +105,24 @@ def configure_headend(parser: argparse.ArgumentParser) -> None:
     write = verbs.add_parser("set", help="write an attribute")
     write.add_argument("target", metavar="OBIS[:ATTR]")
     write.add_argument("value", metavar="VALUE", help="0x.. for hex octet-strings; ISO for clock")
-    write.add_argument("--type", choices=sorted(VALUE_TYPES), help="default: the current type")
+    write.add_argument(
+        "--type", choices=sorted(VALUE_TYPES), metavar="TYPE",
+        help=f"default: the current type; one of {', '.join(sorted(VALUE_TYPES))}",
+    )  # fmt: skip
     write.add_argument("--class", dest="class_id", type=int)
     action = verbs.add_parser("action", help="invoke a method (parameter type default integer)")
     action.add_argument("target", metavar="OBIS:METHOD")
     action.add_argument("value", metavar="VALUE", help="the parameter (0 when it takes none)")
-    action.add_argument("--type", choices=sorted(VALUE_TYPES), default="integer")
+    action.add_argument(
+        "--type", choices=sorted(VALUE_TYPES), default="integer", metavar="TYPE",
+        help="the parameter's type (default integer), as for set",
+    )  # fmt: skip
     action.add_argument("--class", dest="class_id", type=int)
     for verb, what in (
-        ("disconnect", "open the supply relay"),
-        ("reconnect", "close the supply relay"),
+        ("disconnect", "open the supply relay (remote_disconnect, method 1)"),
+        ("reconnect", "enable reconnection (remote_reconnect, method 2; mode 3: then the button)"),
     ):
-        relay = verbs.add_parser(verb, help=f"{what} (disconnect control, method 1 or 2)")
+        relay = verbs.add_parser(verb, help=what, description=what)
         relay.add_argument(
             "--gas", "--channel-1", dest="gas", action="store_true",
             help="the gas valve 0-1:24.4.0 (a gas meter, or channel 1 of --with-gas); "
@@ -135,6 +151,9 @@ def headend_command(args: argparse.Namespace) -> int:
         prepare_meter_verb(args)
         if "target" in args:  # checked before connecting: a typo is not a network problem
             args.obis, args.member = _target(args.target, None if args.verb == "action" else 2)
+        args.objects = MeterObjects(
+            _meter_name(args, endpoint), None if args.no_cache else cache_directory()
+        )
         tracer = open_trace(args.trace)
     except OSError as exc:
         return _fail(EXIT_USAGE, f"--trace {args.trace}: {exc.strerror}")
@@ -195,8 +214,11 @@ async def _run(
 
 
 async def _read(session: Session, args: argparse.Namespace) -> list[str]:
+    return await _with_class(session, args, lambda class_id: _read_as(session, args, class_id))
+
+
+async def _read_as(session: Session, args: argparse.Namespace, class_id: int) -> list[str]:
     obis, attribute = args.obis, args.member
-    class_id = args.class_id or await _class_of(session, obis)
     value = await session.get(AttributeDescriptor(class_id, obis, attribute))
     result: dict[str, Any] = {"obis": str(obis), "class": class_id, "attribute": attribute}
     if class_id in SCALED_CLASSES and attribute == 2:
@@ -213,16 +235,18 @@ async def _read(session: Session, args: argparse.Namespace) -> list[str]:
 
 
 async def _list(session: Session, args: argparse.Namespace) -> list[str]:
-    objects = await _object_list(session)
+    objects = await args.objects.fetch(session)
     if args.json:
-        rows = [{"class": c, "obis": str(o), "version": v} for c, o, v in objects]
-        return [json.dumps(rows)]
-    return [f"{c:>5}  {o!s:<18} v{v}" for c, o, v in objects]
+        return [json.dumps([listed.to_json() for listed in objects])]
+    return [f"{o.class_id:>5}  {o.obis!s:<18} v{o.version}" for o in objects]
 
 
 async def _set(session: Session, args: argparse.Namespace) -> list[str]:
+    return await _with_class(session, args, lambda class_id: _set_as(session, args, class_id))
+
+
+async def _set_as(session: Session, args: argparse.Namespace, class_id: int) -> list[str]:
     obis, attribute = args.obis, args.member
-    class_id = args.class_id or await _class_of(session, obis)
     descriptor = AttributeDescriptor(class_id, obis, attribute)
     if args.type is not None:
         value_type = VALUE_TYPES[args.type]
@@ -233,8 +257,11 @@ async def _set(session: Session, args: argparse.Namespace) -> list[str]:
 
 
 async def _action(session: Session, args: argparse.Namespace) -> list[str]:
+    return await _with_class(session, args, lambda class_id: _act_as(session, args, class_id))
+
+
+async def _act_as(session: Session, args: argparse.Namespace, class_id: int) -> list[str]:
     obis, method = args.obis, args.member
-    class_id = args.class_id or await _class_of(session, obis)
     value_type = VALUE_TYPES[args.type]
     parameter = parse_value(args.value, value_type, class_id)
     returned = await session.action(MethodDescriptor(class_id, obis, method), parameter)
@@ -270,23 +297,36 @@ def _action_result(returned: Data | None, class_id: int, as_json: bool) -> list[
 # ---------------------------------------------------------------- helpers
 
 
-async def _object_list(session: Session) -> list[tuple[int, Obis, int]]:
-    """(class id, OBIS, version) of every object the association sees."""
-    listed = await session.get(ASSOCIATION_LN)
-    objects = []
-    for entry in listed.items:
-        class_id, version, name = entry.items[:3]
-        if not isinstance(name.value, bytes):
-            raise ProtocolError("object list entry without an octet-string logical name")
-        objects.append((class_id.int_value, Obis.from_bytes(name.value), version.int_value))
-    return objects
+async def _with_class(
+    session: Session, args: argparse.Namespace, use: Callable[[int], Awaitable[T]]
+) -> T:
+    """``use`` the object's class: ``--class``, else the cached object list's, else (not
+    cached, or refused as another meter's class: a different meter now at that address) the
+    class in the list fetched again from the meter."""
+    if args.class_id:
+        return await use(args.class_id)
+    cached = args.objects.cached_class(args.obis)
+    if cached is not None:
+        try:
+            return await use(cached)
+        except AccessRefused as refused:
+            if refused.result not in OTHER_OBJECT:
+                raise
+    class_id = await args.objects.listed_class(session, args.obis)
+    if class_id is None:
+        raise NotOnMeter(f"{args.obis} is not in the meter's object list (or give --class)")
+    return await use(class_id)
 
 
-async def _class_of(session: Session, obis: Obis) -> int:
-    for class_id, listed, _ in await _object_list(session):
-        if listed == obis:
-            return class_id
-    raise NotOnMeter(f"{obis} is not in the meter's object list (or give --class)")
+def _meter_name(args: argparse.Namespace, endpoint: tuple[str, int] | None) -> str:
+    """What names the meter for its object-list cache: the TCP address, the MQTT serial, or the
+    optical port's device and HDLC physical address."""
+    if endpoint is not None:
+        return f"tcp:{endpoint[0]}:{endpoint[1]}"
+    if args.broker is not None:
+        return f"mqtt:{args.meter}"
+    physical = "default" if args.physical is None else args.physical
+    return f"serial:{args.serial}@{physical}"
 
 
 def _target(text: str, default: int | None) -> tuple[Obis, int]:

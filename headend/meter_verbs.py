@@ -84,6 +84,8 @@ def prepare_meter_verb(args: argparse.Namespace) -> None:
     token (``args.token``). ValueError saying what is wrong."""
     if args.verb == "topup":
         args.token = _topup_token(args)
+    if args.verb == "profile" and args.since > args.until:
+        raise ValueError(f"--from {args.since.isoformat()} is after --to {args.until.isoformat()}")
 
 
 def _topup_token(args: argparse.Namespace) -> str:

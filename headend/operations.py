@@ -14,12 +14,13 @@ A refusal by the meter raises ``cosem.client.AccessRefused``; an answer of the w
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
-from typing import Final
+from typing import Final, ParamSpec, TypeVar
 
 from cosem.apdu import (
     ActionResult,
@@ -73,6 +74,17 @@ class TokenRefused(AccessRefused):
         self.args = (f"token refused by the meter: {reason}",)
 
 
+class NoLimiter(AccessRefused):
+    """The meter serves no Limiter: it has one only in meter-side mode with a power limiter."""
+
+    def __init__(self, result: DataAccessResult) -> None:
+        super().__init__(result)
+        self.args = (
+            f"refused by the meter: {meter_obis.LIMITER} is not served: a limiter exists only"
+            " with prepayment.mode: meter and power_limiter: true",
+        )
+
+
 class PaymentMode(enum.Enum):
     """Rule M5 as a head-end sees it from the object list."""
 
@@ -120,13 +132,33 @@ class RelayState:
 
 # ---------------------------------------------------------------- reading
 
+P = ParamSpec("P")
+R = TypeVar("R")
 
+
+def _answer_shape_checked(read: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """A well-formed answer of the wrong shape (a number where a profile belongs, a row too
+    short) is the meter's fault: ``ProtocolError``, like an undecodable one, never a crash of
+    the head-end or the platform reading it."""
+
+    @functools.wraps(read)
+    async def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await read(*args, **kwargs)
+        except (TypeError, ValueError, IndexError) as error:
+            raise ProtocolError(f"answer of the wrong shape: {error}") from error
+
+    return checked
+
+
+@_answer_shape_checked
 async def read_clock(session: Session) -> datetime:
     """The meter's clock (aware; Europe/Brussels local time when the meter sends no deviation)."""
     value = await session.get(AttributeDescriptor(CLOCK_CLASS, meter_obis.CLOCK, 2))
     return _moment(value)
 
 
+@_answer_shape_checked
 async def read_identity(session: Session, channel: int = 0) -> MeterIdentity:
     """Serial number and EAN (the EAN's last 13 digits are the top-up reference, P6) of the
     device's own meter, or with ``channel`` 1 of the gas meter it serves on M-Bus channel 1."""
@@ -141,11 +173,13 @@ async def read_identity(session: Session, channel: int = 0) -> MeterIdentity:
     return MeterIdentity(_text(serial), _text(ean))
 
 
+@_answer_shape_checked
 async def read_payment_mode(session: Session) -> PaymentMode:
     """M5 for the device's own energy (``read_supplies``' first)."""
     return (await read_supplies(session))[0].mode
 
 
+@_answer_shape_checked
 async def read_supplies(session: Session) -> tuple[SupplyAccount, ...]:
     """The energies the device meters, its own first, from the current association's object
     list: a gas volume without electricity registers is a gas meter; an electricity meter
@@ -189,6 +223,7 @@ async def _object_list(session: Session) -> dict[Obis, bool]:
     return objects
 
 
+@_answer_shape_checked
 async def read_registers(
     session: Session, registers: tuple[Obis, ...] = meter_obis.ENERGY_REGISTERS
 ) -> list[RegisterValue]:
@@ -206,6 +241,7 @@ async def read_registers(
     return readings
 
 
+@_answer_shape_checked
 async def read_daily_indexes(session: Session, day: date | None = None) -> DailyIndexes:
     """E3, R1: the import indexes of the snapshot the meter took at the local midnight that
     closed ``day`` (default: yesterday by the meter's clock). ``NoSnapshot`` if it has none."""
@@ -215,6 +251,7 @@ async def read_daily_indexes(session: Session, day: date | None = None) -> Daily
     return DailyIndexes(day, peak, offpeak)
 
 
+@_answer_shape_checked
 async def read_daily_volume(session: Session, day: date | None = None) -> DailyIndexes:
     """G1, as E3: the gas volume (dm3) of the snapshot closing ``day`` (default: yesterday by
     the meter's clock), as the day's indexes (``billing.volume_indexes``). ``NoSnapshot`` if
@@ -239,6 +276,7 @@ async def _snapshot_closing(
     return day, rows[-1][1]
 
 
+@_answer_shape_checked
 async def read_profile_rows(
     session: Session, since: datetime, until: datetime, profile: Obis = meter_obis.LOAD_PROFILE
 ) -> list[ProfileRow]:
@@ -258,6 +296,7 @@ async def read_profile_rows(
     return rows
 
 
+@_answer_shape_checked
 async def read_profile(
     session: Session, since: datetime, until: datetime
 ) -> list[tuple[datetime, int]]:
@@ -267,6 +306,7 @@ async def read_profile(
     return _quarters(rows, since, lambda values: values[0] + values[1])
 
 
+@_answer_shape_checked
 async def read_volume_profile(
     session: Session, since: datetime, until: datetime
 ) -> list[tuple[datetime, int]]:
@@ -288,6 +328,7 @@ def _quarters(
     ]
 
 
+@_answer_shape_checked
 async def read_relay(session: Session, switch: Obis = meter_obis.DISCONNECT_CONTROL) -> RelayState:
     """The relay's state, or the gas valve's (``switch`` ``meter_obis.GAS_VALVE``)."""
     output, state = await _get_all(
@@ -340,11 +381,17 @@ async def reconnect_enable(session: Session, switch: Obis = meter_obis.DISCONNEC
 
 
 async def set_power_limit(session: Session, watts: int) -> None:
-    """E4, P4: the limiter's threshold_active (class 71 attribute 3), in W."""
-    await session.set(
-        AttributeDescriptor(LIMITER_CLASS, meter_obis.LIMITER, THRESHOLD_ACTIVE),
-        Data.double_long_unsigned(watts),
-    )
+    """E4, P4: the limiter's threshold_active (class 71 attribute 3), in W; ``NoLimiter`` when
+    the meter serves none."""
+    try:
+        await session.set(
+            AttributeDescriptor(LIMITER_CLASS, meter_obis.LIMITER, THRESHOLD_ACTIVE),
+            Data.double_long_unsigned(watts),
+        )
+    except AccessRefused as refused:
+        if refused.result is DataAccessResult.OBJECT_UNDEFINED:
+            raise NoLimiter(refused.result) from None
+        raise
 
 
 async def send_token(session: Session, token: str) -> tuple[str, ...]:

@@ -33,9 +33,18 @@ from datetime import UTC, date, datetime
 import aiomqtt
 
 from cosem.errors import CosemError
+from firmware.rules.localtime import to_local
 from hal.clock import ScaledClock
 from headend.meter_verbs import add_token_arguments, moment
-from headend.mqtt import ONLINE, QOS, BrokerAddress, MqttTransport, mqtt_client, parse_broker_url
+from headend.mqtt import (
+    ONLINE,
+    QOS,
+    BrokerAddress,
+    MqttTransport,
+    check_topic_level,
+    mqtt_client,
+    parse_broker_url,
+)
 from headend.platform.billing import DailyIndexes, Prices
 from headend.platform.duties import CarryOut, due_duties
 from headend.platform.errors import PlatformError
@@ -143,6 +152,10 @@ def _platform(platform: Platform, args: argparse.Namespace) -> list[str]:
         raise UsageError(f"price: {error}") from None
     if prices.peak < 0 or prices.offpeak < 0 or gas_price < 0:
         raise UsageError("prices cannot be negative")
+    if args.alert is not None and args.alert < 0:
+        raise UsageError(f"--alert is a percentage above the average, 0 or more: {args.alert}")
+    for serial in (*args.meters, *args.consent):  # a topic level of the meter's, later
+        check_topic_level(serial, "serial number")
     start = args.start or datetime.now(UTC).replace(microsecond=0)
     clock = ScaledClock(start, args.speed)
     enrolment = Enrolment(prices, frozenset(args.consent), args.alert, gas_price)
@@ -182,12 +195,18 @@ async def _run_platform(
         if not args.meters:  # discover: every meter whose retained status says online
             await mqtt.subscribe(STATUS_TOPICS, qos=QOS)
             listener = asyncio.create_task(_hear_meters(mqtt, heard))
-        print(f"platform on {address}, clock {clock.now().isoformat()} x{clock.speed:g}")
+        print(platform_banner(address, clock), flush=True)
         try:
             await serve(live, heard, POLL_S, args.until)
         finally:
             if listener is not None:
                 listener.cancel()
+
+
+def platform_banner(address: BrokerAddress, clock: ScaledClock) -> str:
+    """The platform's first line: its broker and clock, in local time as every line after it."""
+    now = to_local(clock.now())
+    return f"platform on {address}, clock {now:%Y-%m-%d %H:%M:%S %Z} x{clock.speed:g}"
 
 
 async def _hear_meters(mqtt: aiomqtt.Client, heard: asyncio.Queue[str]) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import secrets
 import sys
 from collections.abc import Callable
@@ -58,6 +59,8 @@ def watch_command(args: argparse.Namespace) -> int:
         return _fail(EXIT_USAGE, "watch needs --mqtt URL and --meter SERIAL (or --meter '+')")
     if args.count is not None and args.count < 1:
         return _fail(EXIT_USAGE, f"--count must be at least 1, got {args.count}")
+    if args.watch_timeout is not None and not 0 < args.watch_timeout < math.inf:
+        return _fail(EXIT_USAGE, f"--timeout must be a positive number, got {args.watch_timeout}")
     try:
         address = parse_broker_url(args.mqtt)
         topic = push_topic(args.meter)

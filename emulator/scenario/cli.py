@@ -26,6 +26,7 @@ from typing import TextIO
 import yaml
 
 from display.text import render_line
+from emulator.cli import speed_option
 from emulator.config import ConfigError, MeterConfig
 from emulator.runtime import VirtualMeter
 from emulator.scenario.actions import ActionContext, apply_action
@@ -33,7 +34,7 @@ from emulator.scenario.junit import junit_xml
 from emulator.scenario.loader import action_problem, load_scenario
 from emulator.scenario.model import Scenario
 from emulator.scenario.player import EntryKind, ScenarioPlayer, TimelineEntry, build_virtual
-from emulator.scenario.recorder import Recorder
+from emulator.scenario.recorder import Recorder, check_destination
 from emulator.scenario.vocabulary import VocabularyError, parse_action, parse_duration
 from firmware.rules.localtime import to_local
 from hal.clock import Clock
@@ -64,8 +65,8 @@ def configure_replay(parser: argparse.ArgumentParser) -> None:
 
 def replay_command(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.file)
-    if args.speed is not None and args.speed <= 0:
-        raise ConfigError("--speed must be positive")
+    if args.speed is not None:
+        speed_option(args.speed)
     virtual = build_virtual(scenario, instant=True)  # --speed paces it: run_paced
     rules = f" (rules {', '.join(scenario.rules)})" if scenario.rules else ""
     if not args.quiet:
@@ -176,6 +177,7 @@ def record_command(
     read from stdin, then write the scenario."""
     if args.output.exists() and not args.force:
         raise ConfigError(f"{args.output} exists; use --force to overwrite it")
+    check_destination(args.output)
     instant = args.speed is None
     virtual = VirtualMeter(config, replace(config.run, instant=instant, until=None))
     recorder = Recorder(config.kind, config_section(args), virtual.clock.now())

@@ -10,18 +10,30 @@ value, relay or valve, balance, registers or volume).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
 import yaml
 
+from emulator.config import ConfigError
 from emulator.runtime import VirtualMeter
 from emulator.scenario.expectations import Observer
 from emulator.scenario.model import Action
 from firmware.rules.localtime import to_local
 
 NO_BALANCE = "none"
+
+
+def check_destination(path: Path) -> None:
+    """Refuse now a file the session could not be saved to at its end (``ConfigError``), rather
+    than lose the inputs of a whole session then."""
+    directory = path.parent
+    if not directory.is_dir():
+        raise ConfigError(f"{path}: there is no directory {directory}")
+    if not os.access(directory, os.W_OK):
+        raise ConfigError(f"{path}: cannot write in {directory}")
 
 
 class Recorder:

@@ -35,7 +35,7 @@ def tui_command(args: argparse.Namespace, config: MeterConfig) -> int:
     from emulator.scenario.cli import config_section
     from emulator.scenario.loader import load_scenario
     from emulator.scenario.player import ScenarioPlayer, build_virtual
-    from emulator.scenario.recorder import Recorder
+    from emulator.scenario.recorder import Recorder, check_destination
     from emulator.tui.app import MeterApp
 
     if config.run.instant:
@@ -44,8 +44,11 @@ def tui_command(args: argparse.Namespace, config: MeterConfig) -> int:
         raise ConfigError("--record writes a live session: leave out --scenario")
     if args.record is not None and args.record.exists():
         raise ConfigError(f"{args.record} exists; remove it or choose another file")
+    if args.record is not None:
+        check_destination(args.record)
     if args.trace == "-":
         raise ConfigError("--trace -: the terminal shows the app; give a FILE")
+    check_addresses(args)
     scenario = load_scenario(args.scenario) if args.scenario is not None else None
     run = config.run
     if scenario is not None:
@@ -90,3 +93,21 @@ def tui_command(args: argparse.Namespace, config: MeterConfig) -> int:
         print(f"wrote {args.record} ({len(recorder.actions)} actions)")
     print("stopped; state saved" if run.state else "stopped")
     return 0
+
+
+def check_addresses(args: argparse.Namespace) -> None:
+    """A malformed address is a usage error before the screen opens, as for ``vmeter run``
+    (a port already taken shows in the app, like any service trouble)."""
+    from emulator.broker import parse_mqtt_target
+    from emulator.tcp_service import parse_endpoint
+
+    for option, text, parse in (
+        ("--tcp", args.tcp, parse_endpoint),
+        ("--tcp-hdlc", args.tcp_hdlc, parse_endpoint),
+        ("--mqtt", args.mqtt, parse_mqtt_target),
+    ):
+        if text is not None:
+            try:
+                parse(text)
+            except ValueError as error:
+                raise ConfigError(f"{option}: {error}") from None

@@ -19,7 +19,7 @@ no limiter (P4). Its P9 notices and each leak-test result go to ``notices`` and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -41,6 +41,7 @@ from firmware.prepayment.meter_side import balance_update, open_account
 from firmware.registers import MJ_PER_WH
 from firmware.rules.credit import DEFAULT_RULES, CreditRules, reconnection_allowed
 from firmware.rules.money import Money
+from firmware.rules.tariff import Tariff
 from firmware.rules.token import TokenCheck
 from firmware.settings import PrepaymentMode
 from hal.buttons import Buttons
@@ -232,6 +233,39 @@ class GasMeter:
         self._after_change()
         assert outcome.token is not None  # a top-up always says what became of the token
         return outcome.token
+
+    # The operator's orders to the account, as ``ElectricityMeter``'s (COSEM payment methods).
+
+    def set_low_credit_threshold(self, threshold: Money) -> None:
+        """P2 (``FirmwareError`` if negative)."""
+        self._change_account(lambda account, at: account.set_low_credit_threshold(at, threshold))
+
+    def adjust_credit(self, amount: Money) -> None:
+        """An operator's correction of the balance, booked in the ledger (M6)."""
+        self._change_account(lambda account, at: account.adjust(at, amount))
+
+    def activate_prices(self, prices: Mapping[Tariff, Money]) -> None:
+        """New prices per m3 (one per tariff register: gas feeds the first) from now on: the
+        volume counted so far is charged at the old ones first (M6)."""
+        self._change_account(lambda account, at: account.activate_prices(at, prices))
+
+    def close_account(self) -> None:
+        """No more charging and no orders from the account until ``reset_account``."""
+        self._change_account(lambda account, at: account.close(at))
+
+    def reset_account(self) -> None:
+        """Settle a closed account and open a new one with the starting credit (P1)."""
+        self._change_account(lambda account, at: account.reset(at))
+
+    def _change_account(self, change: Callable[[MeterSideAccount, datetime], Outcome]) -> None:
+        """Charge up to now, apply ``change``, carry out its orders and save (M6)."""
+        billed = self._meter_side()
+        self._catch_up()
+        now = self._clock.now()
+        self._run_account(now)
+        self._carry_out(change(billed.account, now), now)
+        self._save()
+        self._after_change()
 
     # -- valve orders --------------------------------------------------------------------------
 

@@ -22,6 +22,8 @@ from firmware.rules.tariff import Tariff
 
 IMPORT_TARIFFS = (Tariff.PEAK, Tariff.OFF_PEAK)
 """The import registers 1.8.1 and 1.8.2, in the order of `billed_mj`."""
+JOURNAL_ENTRIES = "journal_entries"
+"""The snapshot's count of the journal's entries when it was taken."""
 
 
 class Journal(Protocol):
@@ -72,6 +74,8 @@ class BilledAccount:
             return billed, outcome
         if snapshot is None:
             raise AccountError("a ledger journal exists but the account snapshot is missing")
+        if not isinstance(snapshot, Mapping):
+            raise AccountError("the account snapshot is not a mapping of fields")
         try:
             records = [line["record"] for line in lines]
             marks = [int(mark) for mark in lines[-1]["billed_mj"]] if lines else list(import_mj)
@@ -79,6 +83,15 @@ class BilledAccount:
             raise AccountError(f"unreadable ledger journal line: {error}") from error
         if len(marks) != len(IMPORT_TARIFFS):
             raise AccountError("a ledger journal line marks two import registers")
+        counted = snapshot.get(JOURNAL_ENTRIES, 0)  # absent from a snapshot older than the field
+        if not isinstance(counted, int):
+            raise AccountError(f"the snapshot's {JOURNAL_ENTRIES} is not a count: {counted!r}")
+        if len(records) < counted:
+            # The journal is written before the snapshot, so it can only hold more entries.
+            raise AccountError(
+                f"the ledger journal holds {len(records)} entries, the snapshot counts {counted}:"
+                " entries are missing, so the credit cannot be trusted"
+            )
         billed = cls(journal, marks)
         billed.account = MeterSideAccount.from_state(
             config, billed._persist, {**snapshot, "ledger": records}
@@ -101,8 +114,9 @@ class BilledAccount:
         return Outcome(tuple(orders), tuple(notices))
 
     def snapshot(self) -> dict[str, object]:
-        """The account's state for the NVM, without the ledger (the journal holds it)."""
-        return self.account.snapshot()
+        """The account's state for the NVM, without the ledger (the journal holds it, and the
+        count of its entries tells a journal cut short from a complete one)."""
+        return {**self.account.snapshot(), JOURNAL_ENTRIES: len(self.account.entries)}
 
     def _persist(self, record: Record) -> None:
         self._journal.append_journal({"record": record, "billed_mj": list(self._pending_mj)})

@@ -133,8 +133,12 @@ class Ledger:
     not a platform database or is newer than this code."""
 
     def __init__(self, path: Path | str) -> None:
-        self._db = sqlite3.connect(str(path), isolation_level=None)
         try:
+            self._db = sqlite3.connect(str(path), isolation_level=None)
+        except sqlite3.Error as error:
+            raise PlatformError(f"{path}: cannot open the platform database ({error})") from None
+        try:
+            self._refuse_foreign_database(path)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
@@ -147,6 +151,17 @@ class Ledger:
 
     def close(self) -> None:
         self._db.close()
+
+    def _refuse_foreign_database(self, path: Path | str) -> None:
+        """Another program's SQLite file is left as it is: no tables, no WAL mode added."""
+        tables = {
+            name
+            for (name,) in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        if tables and "schema_version" not in tables:
+            raise PlatformError(
+                f"{path}: not a platform database (it holds tables {', '.join(sorted(tables))})"
+            )
 
     def _migrate(self) -> None:
         self._db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")

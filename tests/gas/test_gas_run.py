@@ -133,5 +133,5 @@ async def test_a_csv_flow_is_metered_quarter_by_quarter(tmp_path: Path) -> None:
     virtual = VirtualMeter(config, RunConfig(instant=True, start=START))
     await virtual.run(START + timedelta(hours=2))
     assert virtual.gas is not None and virtual.gas.volume_dm3 == 100 + 200
-    with pytest.raises(ConfigError, match="only one of l_per_h, csv"):
+    with pytest.raises(ConfigError, match="only one of l_per_h, schedule, csv"):
         parse_config("kind: gas\nflow: {l_per_h: 1, csv: flow.csv}\n")

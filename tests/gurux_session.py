@@ -1,4 +1,5 @@
-"""A blocking gurux-dlms client over the TCP wrapper (run it in a thread next to the server).
+"""A blocking gurux-dlms client over the TCP wrapper (run it in a thread next to the server),
+shared by tests/interop, tests/push and tests/gas.
 
 The gurux pattern (TOOLING.md): send each frame, feed the bytes to ``client.getData`` until
 it returns True, and loop ``receiverReady`` while the reply says more data follows."""
