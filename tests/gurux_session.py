@@ -6,13 +6,16 @@ it returns True, and loop ``receiverReady`` while the reply says more data follo
 
 from __future__ import annotations
 
+import asyncio
 import socket
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from gurux_dlms import GXByteBuffer, GXDLMSClient, GXReplyData
-from gurux_dlms.enums import Authentication, InterfaceType
+from gurux_dlms.enums import Authentication, InterfaceType, ObjectType
 
 TIMEOUT_S = 10.0
+T = TypeVar("T")
 
 
 class GuruxSession:
@@ -91,3 +94,16 @@ class GuruxSession:
     def rows_by_range(self, profile: Any, start: Any, end: Any) -> Any:
         reply = self.exchange(self.client.readRowsByRange(profile, start, end))
         return self.client.updateValue(profile, 2, reply.value)
+
+
+async def in_thread(work: Callable[[], T]) -> T:
+    """Run a blocking gurux call beside the asyncio server, bounded in time."""
+    return await asyncio.wait_for(asyncio.to_thread(work), timeout=60)
+
+
+def find(objects: Any, object_type: ObjectType, name: str) -> Any:
+    """The object of that type and logical name in a gurux object list."""
+    for obj in objects:
+        if obj.objectType == object_type and obj.logicalName == name:
+            return obj
+    raise AssertionError(f"{name} not in the object list")

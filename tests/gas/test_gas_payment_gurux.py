@@ -5,14 +5,13 @@ passive unit charge and activated."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from gurux_dlms.enums import DataType, ObjectType
-from gurux_session import GuruxSession
+from gurux_session import GuruxSession, find, in_thread
 from prepaid_gas import DEFAULT_PRICE, gas_token, later, prepaid_gas, prepaid_gas_config
 
 from emulator.cosem_binding import build_logical_device
@@ -21,7 +20,6 @@ from emulator.tcp_service import TcpService
 
 pytestmark = pytest.mark.timeout(60)
 
-T = TypeVar("T")
 MANAGEMENT_PASSWORD = "00000000"
 ACCOUNT = "0.0.19.0.0.255"
 EMERGENCY_CREDIT = "0.0.19.10.1.255"
@@ -46,17 +44,6 @@ async def served() -> AsyncIterator[ServedGas]:
         yield ServedGas(virtual, service.port)
     finally:
         await service.close()
-
-
-async def in_thread(work: Callable[[], T]) -> T:
-    return await asyncio.wait_for(asyncio.to_thread(work), timeout=60)
-
-
-def find(objects: Any, object_type: ObjectType, name: str) -> Any:
-    for obj in objects:
-        if obj.objectType == object_type and obj.logicalName == name:
-            return obj
-    raise AssertionError(f"{name} not in the object list")
 
 
 def management(port: int) -> GuruxSession:

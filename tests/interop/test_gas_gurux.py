@@ -3,16 +3,15 @@ M4): the volume, the valve and the leak test it arms."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from gurux_dlms.enums import ObjectType
-from gurux_session import GuruxSession
+from gurux_session import GuruxSession, find, in_thread
 
 from emulator import obis_map
 from emulator.config import RunConfig, default_config_text, parse_config
@@ -27,7 +26,6 @@ from firmware.rules.money import Money
 from hal.flow_models import ConstantFlow
 from hal.valve import ValvePosition
 
-T = TypeVar("T")
 README = Path(__file__).resolve().parents[2] / "README.md"
 START = datetime(2026, 1, 14, 11, 0, tzinfo=UTC)
 MANAGEMENT_PASSWORD = "00000000"  # documented default of client 1 (emulator/config.py)
@@ -94,17 +92,6 @@ async def flowing_gas() -> AsyncIterator[ServedGas]:
     served = await serve_gas(300)
     yield served
     await served.service.close()
-
-
-async def in_thread(work: Callable[[], T]) -> T:
-    return await asyncio.wait_for(asyncio.to_thread(work), timeout=60)
-
-
-def find(objects: Any, object_type: ObjectType, name: str) -> Any:
-    for obj in objects:
-        if obj.objectType == object_type and obj.logicalName == name:
-            return obj
-    raise AssertionError(f"{name} not in the object list")
 
 
 async def test_the_served_objects_are_the_gas_obis_map(quiet_gas: ServedGas) -> None:

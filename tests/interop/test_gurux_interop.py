@@ -4,32 +4,18 @@ The blocking gurux client runs in a thread so the server keeps serving on the te
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from gurux_dlms import GXDateTime
 from gurux_dlms.enums import ObjectType
-from gurux_session import GuruxSession
+from gurux_session import GuruxSession, find, in_thread
 from served_tcp import START, ServedMeter
 
 from firmware.disconnect_control import ControlState
 from firmware.logs import EventCode
 
-T = TypeVar("T")
 MANAGEMENT_PASSWORD = "00000000"  # documented default of client 1 (emulator/config.py)
-
-
-async def in_thread(work: Callable[[], T]) -> T:
-    return await asyncio.wait_for(asyncio.to_thread(work), timeout=60)
-
-
-def find(objects: Any, object_type: ObjectType, name: str) -> Any:
-    for obj in objects:
-        if obj.objectType == object_type and obj.logicalName == name:
-            return obj
-    raise AssertionError(f"{name} not in the object list")
 
 
 def read_all_attributes(session: GuruxSession, objects: Any) -> dict[tuple[str, int], Any]:

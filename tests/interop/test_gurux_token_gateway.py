@@ -3,19 +3,17 @@ reads the account back: the Token gateway (115) and Account (111) as a third par
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from gurux_dlms.enums import DataType, ObjectType
-from gurux_session import GuruxSession
+from gurux_session import GuruxSession, find, in_thread
 from payment_meter import serve_meter_mode, token
 
 from emulator.runtime import VirtualMeter
 from firmware.rules.money import Money
 
-T = TypeVar("T")
 MANAGEMENT_PASSWORD = "00000000"
 
 
@@ -26,17 +24,6 @@ async def served() -> AsyncIterator[tuple[VirtualMeter, int]]:
         yield runtime, service.port
     finally:
         await service.close()
-
-
-async def in_thread(work: Callable[[], T]) -> T:
-    return await asyncio.wait_for(asyncio.to_thread(work), timeout=60)
-
-
-def find(objects: Any, object_type: ObjectType, name: str) -> Any:
-    for obj in objects:
-        if obj.objectType == object_type and obj.logicalName == name:
-            return obj
-    raise AssertionError(f"{name} not in the object list")
 
 
 async def test_gurux_enters_a_token_and_reads_the_credited_account(
