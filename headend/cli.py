@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import sys
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
@@ -136,6 +137,8 @@ def configure_headend(parser: argparse.ArgumentParser) -> None:
 
 def headend_command(args: argparse.Namespace) -> int:
     """Run one verb; every outcome is an exit code and one clear line on stderr."""
+    if not 0 < args.timeout < math.inf:  # every verb waits with it, the platform's too
+        return _fail(EXIT_USAGE, f"--timeout must be a positive number, got {args.timeout}")
     if args.verb == "watch":  # no session: it listens to the pushes
         return watch_command(args)
     if runs_on_the_platform(args):  # the ledger, and the broker for the platform itself

@@ -42,14 +42,19 @@ from emulator.scenario.model import (
     format_money,
 )
 from emulator.scenario.vocabulary import VocabularyError, parse_action, parse_duration
+from firmware.budget.blue_cycle import BUDGET_SYMBOLS
+from firmware.gas.display import GAS_SYMBOLS
 from firmware.gas.leak_test import LeakTestState
 from firmware.rules.money import Money, MoneyError
+from firmware.screens import ALL_SYMBOLS
 
 KINDS = ("electricity", "budget", "gas")
 TOP_KEYS = ("name", "description", "rules", "kind", "config", "platform", "start", "steps")
 PLATFORM_KEYS = ("read_at",)
 STEP_KEYS = ("at", "note", "actions", "expect")
 LCD_KEYS = ("code", "value", "unit", "symbols", "blinking", "hidden", "backlight")
+LCD_SYMBOLS = {"electricity": ALL_SYMBOLS, "budget": BUDGET_SYMBOLS, "gas": GAS_SYMBOLS}
+"""The symbols each kind's LCD has: an expectation on another one could never pass."""
 RULE = re.compile(r"[EGPBRM]\d{1,2}")
 CONTROL_STATES = ("connected", "disconnected", "ready_for_reconnection")
 LEAK_TEST_STATES = tuple(state.value for state in LeakTestState)
@@ -479,9 +484,7 @@ class _Loader:
         for key, value in entries.items():
             what, line = f"lcd.{key}", value.start_mark.line + 1
             if key in ("symbols", "blinking", "hidden"):
-                names = [
-                    self._text(item, f"a symbol in {what}") for item in self._list(value, what)
-                ]
+                names = [self._symbol(item, what) for item in self._list(value, what)]
                 found.append(Expectation(what, " ".join(sorted(names)), line))
             elif key == "backlight":
                 light = self._choice(value, what, ("on", "off", "true", "false"))
@@ -489,6 +492,17 @@ class _Loader:
             else:
                 found.append(Expectation(what, self._text(value, what), line))
         return found
+
+    def _symbol(self, node: yaml.Node, what: str) -> str:
+        name = self._text(node, f"a symbol in {what}")
+        kind = self._meter[0]
+        known = LCD_SYMBOLS[kind] if kind is not None else frozenset().union(*LCD_SYMBOLS.values())
+        if name not in known:
+            lcd = f"the {kind} meter's LCD has no" if kind is not None else "no LCD has a"
+            raise _Problem(
+                node, f"{what}: {lcd} symbol {name!r} (known: {', '.join(sorted(known))})"
+            )
+        return name
 
     def _registers(self, node: yaml.Node) -> list[Expectation]:
         entries = self._mapping(node, "expect.registers", REGISTER_CODES)

@@ -254,6 +254,8 @@ class MeterApp(App[None]):
         registers.registers = readings.registers_wh
         registers.volumes = readings.volumes_dm3
         registers.balance = readings.balance
+        registers.gas_beside = readings.gas_lcd is not None
+        registers.gas_balance = readings.gas_balance
         if readings.card is not None:
             self.query_one(CardSlot).state = readings.card
         plot = self.query_one(ConsumptionPlot)

@@ -39,6 +39,9 @@ class Readings:
     registers_wh: tuple[tuple[str, int], ...]
     volumes_dm3: tuple[tuple[str, int], ...]
     balance: Money | None
+    gas_balance: Money | None
+    """The gas meter's balance beside an electricity meter (``--with-gas``, when ``gas_lcd``
+    is set); None there before its first update, and on any other meter."""
     card: CardSlotState | None
     """The budget meter's card slot; None on a meter without one."""
     quarters: tuple[int, ...]
@@ -80,6 +83,7 @@ def read(virtual: VirtualMeter) -> Readings:
         registers_wh=tuple(core.registers.by_obis().items()) if core is not None else (),
         volumes_dm3=(("24.2.1", gas.volume_dm3),) if gas is not None else (),
         balance=_balance(virtual),
+        gas_balance=_gas_balance(virtual) if second is not None else None,
         card=_card_slot(virtual),
         quarters=_quarters(virtual),
     )
@@ -94,6 +98,12 @@ def _balance(virtual: VirtualMeter) -> Money | None:
     else:
         assert virtual.gas is not None
         update = virtual.gas.prepayment_balance
+    return None if update is None else update.balance
+
+
+def _gas_balance(virtual: VirtualMeter) -> Money | None:
+    assert virtual.gas is not None
+    update = virtual.gas.prepayment_balance  # the channel-1 balance (G2, P6)
     return None if update is None else update.balance
 
 

@@ -26,6 +26,8 @@ from hal.lcd import LcdState
 
 TRIANGLE: Final = "triangle"  # B5: blinking when low, steady on emergency credit
 LIMITER: Final = "A"  # B9: a power limiter, at the left of the display
+BUDGET_SYMBOLS: Final = frozenset({TRIANGLE, LIMITER})
+"""Every symbol a budget meter's LCD has (its test screen lights them all)."""
 EUR: Final = "EUR"
 EMERGENCY_LEFT_CODE: Final = "1"  # B6
 AMOUNT_TO_CLEAR_CODE: Final = "10"  # B6
@@ -33,7 +35,7 @@ TEST_SCREEN: Final = LcdState(
     code="8.8.8.8.8",
     value="888888.888",
     unit="KWH EUR",
-    symbols=frozenset({TRIANGLE, LIMITER}),
+    symbols=BUDGET_SYMBOLS,
 )
 
 

@@ -37,6 +37,12 @@ def leak_test_arrow(button: str) -> str:
     return f"arrow-{button}"
 
 
+GAS_SYMBOLS = frozenset(
+    {VALVE_OPEN, VALVE_CLOSED, LEAK_WARNING, *(leak_test_arrow(button) for button in BUTTONS)}
+)
+"""Every symbol the gas meter's LCD has."""
+
+
 class GasView(Protocol):
     """What the gas screens read from the meter."""
 

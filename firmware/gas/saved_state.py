@@ -1,7 +1,8 @@
 """The gas meter's snapshot in its NVM (``gas.vms``): the volume register (rule G1), the valve
 and the leak test (rules G3, M4: a restart mid-lockout stays locked out), the daily midnight
 snapshots, the last central balance update (rules G2, E7) or the meter-side account's state.
-Fields added later are optional, so an older file still loads."""
+Fields added later are optional, so an older file still loads. A value no meter could have
+saved (a negative volume, a third leak-test attempt) is refused as a damaged file would be."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from firmware.central_balance import BalanceUpdate
-from firmware.disconnect_control import ControlState
+from firmware.disconnect_control import CONTROL_MODES, ControlState
 from firmware.errors import StateFileError
-from firmware.gas.leak_test import LeakTestState, SavedLeakTest
+from firmware.gas.leak_test import ATTEMPTS, LeakTestState, SavedLeakTest
 from firmware.gas.valve import SavedValve
-from firmware.gas.volume import VolumeEntry, VolumeRegister
+from firmware.gas.volume import MS_PER_HOUR, VolumeEntry, VolumeRegister
 from firmware.rules.money import Money
 
 
@@ -61,17 +62,28 @@ class SavedGas:
     def from_json(cls, document: Mapping[str, Any], where: str) -> SavedGas:
         """Raises ``StateFileError`` naming ``where`` for anything unusable."""
         try:
-            register = VolumeRegister(int(document["dm3"]), int(document["carried"]))
+            dm3 = _within(document["dm3"], "volume (dm3)", range(2**63))
+            carried = _within(document["carried"], "carried fraction", range(MS_PER_HOUR))
             return cls(
-                register,
+                VolumeRegister(dm3, carried),
                 _balance(document.get("balance")),
                 _valve(document.get("valve")),
                 _leak_test(document.get("leak_test")),
-                tuple(VolumeEntry(_utc(at), int(dm3)) for at, dm3 in document.get("snapshots", [])),
+                tuple(
+                    VolumeEntry(_utc(at), _within(entry, "snapshot (dm3)", range(dm3 + 1)))
+                    for at, entry in document.get("snapshots", [])
+                ),
                 document.get("account"),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise StateFileError(f"{where}: unusable gas snapshot ({error})") from error
+
+
+def _within(value: object, what: str, allowed: range) -> int:
+    """A whole number the meter could have saved (the index never goes back, rule G1)."""
+    if not isinstance(value, int) or isinstance(value, bool) or value not in allowed:
+        raise ValueError(f"{what} {value!r} is not in {allowed.start}..{allowed.stop - 1}")
+    return value
 
 
 def _utc(text: str) -> datetime:
@@ -93,7 +105,9 @@ def _valve(saved: Mapping[str, Any] | None) -> SavedValve | None:
     if saved is None:
         return None
     return SavedValve(
-        ControlState(int(saved["state"])), int(saved["mode"]), bool(saved["test_owed"])
+        ControlState(int(saved["state"])),
+        _within(saved["mode"], "valve control mode", CONTROL_MODES),
+        bool(saved["test_owed"]),
     )
 
 
@@ -103,6 +117,6 @@ def _leak_test(saved: Mapping[str, Any] | None) -> SavedLeakTest | None:
     failed_at = saved.get("failed_at")
     return SavedLeakTest(
         LeakTestState(saved["state"]),
-        int(saved["attempt"]),
+        _within(saved["attempt"], "leak-test attempt", range(ATTEMPTS + 1)),
         None if failed_at is None else _utc(failed_at),
     )

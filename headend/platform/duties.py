@@ -1,13 +1,15 @@
 """What the live platform has to do at a given time, from the ledger alone (sans-IO).
 
 Per meter: collect the day's indexes (and the consented profile, R1) once the meter's
-midnight snapshot exists (E3), re-decide an account whose NDP-delayed cut is due (P4, P5),
-and carry out the orders not yet sent (P4, P8), each with the current balance (E7). The loop
-around it (``headend.platform.live``) talks to the meters and the broker.
+midnight snapshot exists (E3), push the day's balance again while its push after the
+collection has not reached the meter (E7), re-decide an account whose NDP-delayed cut is due
+(P4, P5), and carry out the orders not yet sent (P4, P8), each with the current balance (E7).
+The loop around it (``headend.platform.live``) talks to the meters and the broker.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Final
@@ -31,6 +33,13 @@ class Collect:
 
 
 @dataclass(frozen=True, slots=True)
+class PushBalance:
+    """Push the current balance: the day's push after its collection failed (E7)."""
+
+    serial: str
+
+
+@dataclass(frozen=True, slots=True)
 class Tick:
     """Re-decide: a cut waiting for the end of the non-disconnect period is due (P4)."""
 
@@ -45,7 +54,7 @@ class CarryOut:
     orders: tuple[tuple[int, OrderKind], ...]
 
 
-Duty = Collect | Tick | CarryOut
+Duty = Collect | PushBalance | Tick | CarryOut
 
 
 def collection_day(now: datetime) -> date | None:
@@ -58,25 +67,35 @@ def collection_day(now: datetime) -> date | None:
 
 
 def due_duties(
-    ledger: Ledger, now: datetime, done_days: dict[str, date], not_before: dict[str, datetime]
+    ledger: Ledger,
+    now: datetime,
+    done_days: dict[str, date],
+    not_before: dict[str, datetime],
+    owed_pushes: Collection[str] = (),
 ) -> list[Duty]:
     """The duties due at ``now``. ``done_days``: per meter, the last day collected or given up
     (a day the meter has no snapshot of); ``not_before``: per meter, when to try again after
-    a failure. Collections come first, then ticks, then the orders already waiting (those a
-    collection or a tick adds are ``due_orders`` after them)."""
+    a failure; ``owed_pushes``: the meters whose push after the day's collection failed.
+    Collections come first, then the owed pushes, then ticks, then the orders already waiting
+    (those a collection or a tick adds are ``due_orders`` after them). A meter collected or
+    sent orders in this pass gets its balance with them, not as a push of its own."""
     day = collection_day(now)
+    orders = due_orders(ledger, now, not_before)
     collects: list[Duty] = []
+    pushes: list[Duty] = []
     ticks: list[Duty] = []
     for serial in ledger.serials():
         if not_before.get(serial, now) > now:
             continue
         if day is not None and _collected_until(ledger, serial, done_days) < day:
             collects.append(Collect(serial, day, ledger.meter(serial).consent_15min))
+        elif serial in owed_pushes and all(carry.serial != serial for carry in orders):
+            pushes.append(PushBalance(serial))
         state = ledger.account_state(serial)
         due = state.disconnect_due
         if state.supply is Supply.DISCONNECT_PENDING and due is not None and due <= now:
             ticks.append(Tick(serial))
-    return [*collects, *ticks, *due_orders(ledger, now, not_before)]
+    return [*collects, *pushes, *ticks, *orders]
 
 
 def due_orders(ledger: Ledger, now: datetime, not_before: dict[str, datetime]) -> list[CarryOut]:

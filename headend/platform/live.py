@@ -3,7 +3,8 @@
 ``LivePlatform.step()`` is one pass at the platform clock's time: enrol the meters heard of
 (identity, energies and payment modes read over COSEM; each central-mode energy gets a ledger
 account, P1, P6: a gas meter's, an electricity meter's and the gas meter on its channel 1),
-then collect, tick and carry out orders, then publish the outbox. Talking to a meter goes
+then collect, push again a day's balance the meter missed, tick and carry out orders, then
+publish the outbox. Talking to a meter goes
 through ``open_session`` (a management ``Session``, not yet associated), the outbox through
 ``publish``; both are given, so the same pass runs over MQTT or in-process. Sessions are opened
 by meter serial (``meter_accounts.meter_serial`` of the account). ``serve`` is the
@@ -36,7 +37,15 @@ from headend.operations import (
 )
 from headend.platform.billing import DailyIndexes, Prices, one_rate
 from headend.platform.decisions import Decision, Order
-from headend.platform.duties import CarryOut, Collect, Duty, Tick, due_duties, due_orders
+from headend.platform.duties import (
+    CarryOut,
+    Collect,
+    Duty,
+    PushBalance,
+    Tick,
+    due_duties,
+    due_orders,
+)
 from headend.platform.errors import PlatformError
 from headend.platform.ledger import Energy, OutboxMessage
 from headend.platform.meter_accounts import (
@@ -93,6 +102,8 @@ class LivePlatform:
     done_days: dict[str, date] = field(default_factory=dict)
     not_before: dict[str, datetime] = field(default_factory=dict)
     not_central: set[str] = field(default_factory=set)
+    owed_pushes: set[str] = field(default_factory=set)
+    """Meters collected whose balance push has not reached them yet (E7: pushed until it has)."""
 
     async def enrol(self, serial: str) -> None:
         """A meter heard of: if it is new, register each of its energies in central mode (P1),
@@ -145,7 +156,8 @@ class LivePlatform:
         """One pass at the clock's present time."""
         now = self.clock.now()
         ledger = self.platform.ledger
-        await self._carry_all(due_duties(ledger, now, self.done_days, self.not_before), now)
+        duties = due_duties(ledger, now, self.done_days, self.not_before, self.owed_pushes)
+        await self._carry_all(duties, now)
         # The orders the collections and ticks just decided go out in the same pass.
         await self._carry_all(due_orders(ledger, now, self.not_before), now)
         await self.publish_outbox()
@@ -169,6 +181,8 @@ class LivePlatform:
         match duty:
             case Collect():
                 await self._collect(duty, now)
+            case PushBalance():
+                await self._push_again(duty.serial, now)
             case Tick():
                 self.platform.tick(duty.serial, now)
             case CarryOut():
@@ -195,14 +209,24 @@ class LivePlatform:
                 profile = await read_quarters(session, midnight, local_midnight(day + _DAY))
             self.platform.receive_daily_indexes(serial, indexes, now, profile)
             self.done_days[serial] = day
+            self.owed_pushes.add(serial)  # until the push below reaches the meter
             push = self.platform.daily_push(serial, now)
             await push_balance(session, push, account_objects(meter))  # E7: once a day
+            self.owed_pushes.discard(serial)
         quarters = f", {len(profile)} quarter-hours" if profile else ""
         if meter.energy is Energy.ELECTRICITY:
             read = f"indexes of {day}: {indexes.peak_wh} / {indexes.offpeak_wh} Wh{quarters}"
         else:
             read = f"volume index of {day}: {indexes.peak_wh} dm3{quarters}"
         self._say(now, f"{serial}: {read}; balance {format_eur(push.balance)} EUR pushed")
+
+    async def _push_again(self, serial: str, now: datetime) -> None:
+        """E7: the day's push the meter missed, with the balance as it is now."""
+        push = self.platform.daily_push(serial, now)
+        async with await self.open_session(meter_serial(serial)) as session:
+            await push_balance(session, push, account_objects(self.platform.ledger.meter(serial)))
+        self.owed_pushes.discard(serial)
+        self._say(now, f"{serial}: balance {format_eur(push.balance)} EUR pushed (missed before)")
 
     async def carry_out_orders(self, duty: CarryOut, now: datetime) -> None:
         """Claim the duty's orders (none left: another head-end sent them) and send them."""
@@ -222,6 +246,7 @@ class LivePlatform:
             for order_id, _ in claimed:
                 ledger.release_order(order_id)
             raise
+        self.owed_pushes.discard(duty.serial)  # the balance went with the orders
         self._say(now, f"{duty.serial}: {'; '.join(done)}")
 
     def _failed(self, serial: str, now: datetime, why: str) -> None:

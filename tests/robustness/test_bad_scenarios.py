@@ -86,6 +86,22 @@ BAD = {
     "a negative register": ("electricity", step(expect="registers: {1.8.1: -1}"), "whole number"),
     "a balance in words": ("electricity", step(expect="balance: lots"), "not an amount"),
     "an unknown relay state": ("electricity", step(expect="relay: maybe"), "expected one of"),
+    # LCD symbols the meter's LCD has not (rules E5, B5, G3): refused on loading, with the list
+    "electricity: a nonsense symbol": (
+        "electricity",
+        step(expect="lcd: {symbols: [nonsense]}"),
+        "lcd.symbols: the electricity meter's LCD has no symbol 'nonsense' (known: A, L1, L2, L3,",
+    ),
+    "gas: the tariff symbol": (
+        "gas",
+        step(expect="lcd: {hidden: [T1]}"),
+        "no symbol 'T1' (known: arrow-arrow, arrow-euro, arrow-m3, leak-warning, valve-closed,",
+    ),
+    "budget: a blinking euro arrow": (
+        "budget",
+        step(expect="lcd: {blinking: [euro-arrow]}"),
+        "lcd.blinking: the budget meter's LCD has no symbol 'euro-arrow' (known: A, triangle)",
+    ),
 }
 
 

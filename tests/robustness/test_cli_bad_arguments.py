@@ -138,6 +138,23 @@ OURS: dict[str, tuple[list[str], str]] = {
         ["headend", "--mqtt", BROKER, "--meter", "a/b", "watch"],
         "cannot be an MQTT topic level",
     ),
+    # vmeter headend --timeout: every verb waits with it, so it is refused before connecting
+    "headend: a negative timeout": (
+        ["headend", "--timeout", "-1", "--tcp", NOWHERE, "read", "1.8.0"],
+        "--timeout must be a positive number, got -1.0",
+    ),
+    "headend: a NaN timeout": (
+        ["headend", "--timeout", "nan", "--mqtt", BROKER, "--meter", "M", "list"],
+        "--timeout must be a positive number, got nan",
+    ),
+    "headend: an infinite timeout": (
+        ["headend", "--timeout", "inf", "--tcp", NOWHERE, "limit", "100"],
+        "--timeout must be a positive number, got inf",
+    ),
+    "headend: a zero timeout on the platform": (
+        ["headend", "--timeout", "0", "platform", "--db", "{tmp}/p.db", "--mqtt", BROKER],
+        "--timeout must be a positive number, got 0.0",
+    ),
     # vmeter headend profile / limit / balance
     "profile: no meter": (
         ["headend", "profile", "--from", "2026-01-01", "--to", "2026-01-02"],

@@ -90,6 +90,15 @@ DAMAGES: dict[str, Damage] = {
     "gas.vms newer format": _rewrite(GAS_FILE, lambda raw: raw.replace(b"\n2 ", b"\n9 ", 1)),
     "gas.vms body a list": lambda state: _with_body(state, [1, 2]),
     "volume not a number": _field("dm3", "lots"),
+    # checksummed and well-formed, but values no meter saves (rules G1, G3, M4)
+    "volume negative": _field("dm3", -1),
+    "volume a fraction": _field("dm3", 12.5),
+    "carried fraction a whole dm3": _field("carried", 3_600_000),
+    "snapshot above the index": _field("snapshots", [["2026-01-14T23:00:00+00:00", 10**9]]),
+    "snapshot negative": _field("snapshots", [["2026-01-14T23:00:00+00:00", -5]]),
+    "valve mode 7": _field("valve", {"state": 1, "mode": 7, "test_owed": False}),
+    "leak test attempt negative": _field("leak_test", {"state": "idle", "attempt": -1}),
+    "leak test third attempt": _field("leak_test", {"state": "armed", "attempt": 3}),
     "valve state unknown": _field("valve", {"state": 99, "mode": 3, "test_owed": False}),
     "leak test state unknown": _field("leak_test", {"state": "maybe", "attempt": 0}),
     "snapshot time garbage": _field("snapshots", [["yesterday", 1]]),
@@ -159,3 +168,16 @@ def test_an_electricity_journal_cut_short_is_refused_too(
     error = capsys.readouterr().err
     assert "entries are missing" in error and error.count("\n") == 1
     assert {path.name: path.read_bytes() for path in state.iterdir()} == before
+
+
+def test_a_negative_volume_is_named_in_the_line(
+    saved_state: Path, gas_config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:  # rule G1: the index never goes below zero, so the file cannot be the meter's
+    state = tmp_path / "state"
+    shutil.copytree(saved_state, state)
+    _field("dm3", -1)(state)
+    capsys.readouterr()
+    run = ["run", "--config", str(gas_config), "--no-tcp", "--instant", "--until", "+1h"]
+    assert main([*run, "--state", str(state)]) == 2
+    error = capsys.readouterr().err
+    assert f"{state / GAS_FILE}: unusable gas snapshot (volume (dm3) -1 is not in 0.." in error
