@@ -37,7 +37,7 @@ from cosem.classes.limiter import CLASS_ID as LIMITER_CLASS
 from cosem.classes.payment import TOKEN_GATEWAY_CLASS_ID
 from cosem.classes.profile_generic import CLASS_ID as PROFILE_CLASS
 from cosem.classes.profile_generic import CLOCK_COLUMN, RANGE_SELECTOR, ProfileRow
-from cosem.classes.register import REGISTER_CLASS_ID
+from cosem.classes.register import EXTENDED_REGISTER_CLASS_ID, REGISTER_CLASS_ID
 from cosem.client import AccessRefused, ProtocolError
 from cosem.errors import CosemError
 from cosem.obis import Obis
@@ -260,6 +260,22 @@ async def read_daily_volume(session: Session, day: date | None = None) -> DailyI
         session, day, meter_obis.GAS_DAILY_PROFILE, "the gas meter has no daily volume"
     )
     return volume_indexes(day, dm3)
+
+
+@_answer_shape_checked
+async def read_indexes_now(session: Session, energy: Energy, day: date) -> DailyIndexes:
+    """The registers a daily snapshot captures (E3: 1.8.1 and 1.8.2 in Wh; G1: the gas volume
+    in dm3, on the gas meter's device or an electricity meter's channel 1 alike), read now and
+    given as the indexes of ``day``: the platform's opening reading of a new account."""
+    if energy is Energy.GAS:
+        descriptors = [AttributeDescriptor(EXTENDED_REGISTER_CLASS_ID, meter_obis.GAS_VOLUME, 2)]
+        (dm3,) = await _get_all(session, descriptors)
+        return volume_indexes(day, dm3.int_value)
+    registers = (meter_obis.IMPORT_PEAK, meter_obis.IMPORT_OFFPEAK)
+    peak, offpeak = await _get_all(
+        session, [AttributeDescriptor(REGISTER_CLASS_ID, obis, 2) for obis in registers]
+    )
+    return DailyIndexes(day, peak.int_value, offpeak.int_value)
 
 
 async def _snapshot_closing(

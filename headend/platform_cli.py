@@ -272,7 +272,8 @@ def _status(platform: Platform, args: argparse.Namespace) -> list[str]:
     rows = []
     for serial in serials:
         meter = ledger.meter(serial)
-        last = ledger.last_indexes(serial)
+        # The opening reading (taken at enrolment) closes no day collected.
+        last = None if ledger.last_is_opening(serial) else ledger.last_indexes(serial)
         rows.append(
             {
                 "serial": serial,

@@ -2,11 +2,13 @@
 ``headend.platform.Platform`` over an in-memory ledger, talking to the meter through the
 head-end's loopback with ``headend.operations`` and ``headend.platform.orders``.
 
-Registered at the scenario's start (with its P1 starting credit), it reads the meter's
-daily indexes every day at ``read_at`` local time, bills the day, pushes the 94.32.2 balance
-and carries out its orders; a cut it postponed to the end of a non-disconnect period (P4) is
-carried out at that instant. ``top_up`` books a payment by the meter's reference (P6) and
-carries out what it decides at once (P8: the balance first, then the reconnection enable).
+Registered at the scenario's start (with its P1 starting credit and the meter's registers
+read then as the opening reading, M6), it reads the meter's daily indexes every day at
+``read_at`` local time, bills the day (the first from the opening reading), pushes the
+94.32.2 balance and carries out its orders; a cut it postponed to the end of a
+non-disconnect period (P4) is carried out at that instant. ``top_up`` books a payment by the
+meter's reference (P6) and carries out what it decides at once (P8: the balance first, then
+the reconnection enable).
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ from firmware.rules.localtime import BRUSSELS, to_local
 from firmware.rules.money import Money
 from firmware.rules.tariff import Tariff
 from headend import operations
-from headend.platform.billing import Prices
+from headend.platform.billing import Prices, opening_day
 from headend.platform.decisions import BalancePush, Decision, NoticeKind
 from headend.platform.errors import PlatformError
-from headend.platform.ledger import Ledger
+from headend.platform.ledger import Energy, Ledger
 from headend.platform.orders import carry_out
 from headend.platform.service import Platform
 
@@ -69,8 +71,13 @@ class CentralPlatform:
         self._ean = identity.ean
 
     def attach(self, start: datetime, end: datetime) -> None:
-        """Register the meter now and schedule the daily reads up to ``end``."""
-        self.platform.register_meter(self.serial, self._ean, self._prices, start)
+        """Register the meter now, from its registers now, and schedule the daily reads up to
+        ``end``."""
+        read_now = partial(
+            operations.read_indexes_now, energy=Energy.ELECTRICITY, day=opening_day(start)
+        )
+        opening = self._headend.run(read_now)
+        self.platform.register_meter(self.serial, self._ean, self._prices, start, opening=opening)
         day = to_local(start).date()
         while (read := datetime.combine(day, self._read_at, BRUSSELS)) <= end:
             if read > start:

@@ -12,8 +12,9 @@ the priced unit both), so its remainders carry the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
+from firmware.rules.localtime import to_local
 from headend.platform.errors import PlatformError
 from headend.platform.money import price_energy
 from headend.platform.rules import DEFAULT_PLATFORM_RULES, PlatformRules
@@ -38,6 +39,13 @@ class Prices:
 
     peak: int
     offpeak: int
+
+
+def opening_day(enrolled: datetime) -> date:
+    """The day an account's opening reading (its registers read at enrolment) is dated: the
+    local day before, so the first snapshot collected, closing the enrolment day, is billed
+    from the reading and no energy used since enrolment goes unbilled (M6)."""
+    return to_local(enrolled).date() - timedelta(days=1)
 
 
 def volume_indexes(day: date, dm3: int) -> DailyIndexes:

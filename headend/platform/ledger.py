@@ -82,6 +82,9 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     """,
     # P2: the customer or an agent may set their own low-credit threshold (NULL: the default).
     "ALTER TABLE meters ADD COLUMN low_credit_threshold INTEGER",
+    # An opening reading (taken at enrolment, within a day) and the period billed from it cover
+    # part of a day: kept out of the daily averages (R2, P7).
+    "ALTER TABLE daily_indexes ADD COLUMN partial INTEGER NOT NULL DEFAULT 0",
 )
 
 
@@ -312,11 +315,19 @@ class Ledger:
         return None if row is None else DailyIndexes(date.fromisoformat(row[0]), row[1], row[2])
 
     def add_indexes(
-        self, serial: str, indexes: DailyIndexes, consumption_wh: int | None, charge: int | None
+        self,
+        serial: str,
+        indexes: DailyIndexes,
+        consumption_wh: int | None,
+        charge: int | None,
+        *,
+        partial: bool = False,
     ) -> None:
+        """A snapshot and what the period it closes was billed (None: not billed, the first);
+        ``partial``: an opening reading, or a period billed from one (not whole days)."""
         try:
             self._db.execute(
-                "INSERT INTO daily_indexes VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO daily_indexes VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     serial,
                     indexes.day.isoformat(),
@@ -324,16 +335,27 @@ class Ledger:
                     indexes.offpeak_wh,
                     consumption_wh,
                     charge,
+                    partial,
                 ),
             )
         except sqlite3.IntegrityError:
             raise PlatformError(f"{serial}: indexes of {indexes.day} already received") from None
 
+    def last_is_opening(self, serial: str) -> bool:
+        """Whether the last indexes stored are the opening reading (partial, not billed)."""
+        row = self._db.execute(
+            "SELECT partial AND charge IS NULL FROM daily_indexes WHERE serial = ?"
+            " ORDER BY day DESC LIMIT 1",
+            (serial,),
+        ).fetchone()
+        return row is not None and bool(row[0])
+
     def recent_days(self, serial: str, before: date, count: int) -> list[tuple[int, int]]:
-        """(consumption Wh, charge) of up to `count` billed days before `before`, oldest first."""
+        """(consumption Wh, charge) of up to `count` billed whole days before `before`, oldest
+        first (the part of a day billed from an opening reading is not one)."""
         rows = self._db.execute(
             "SELECT consumption_wh, charge FROM daily_indexes WHERE serial = ? AND day < ?"
-            " AND charge IS NOT NULL ORDER BY day DESC LIMIT ?",
+            " AND charge IS NOT NULL AND NOT partial ORDER BY day DESC LIMIT ?",
             (serial, before.isoformat(), count),
         ).fetchall()
         return [(int(r[0]), int(r[1])) for r in reversed(rows)]

@@ -2,7 +2,8 @@
 
 ``LivePlatform.step()`` is one pass at the platform clock's time: enrol the meters heard of
 (identity, energies and payment modes read over COSEM; each central-mode energy gets a ledger
-account, P1, P6: a gas meter's, an electricity meter's and the gas meter on its channel 1),
+account, P1, P6: a gas meter's, an electricity meter's and the gas meter on its channel 1,
+opened with the registers read then, so the first day collected is billed from enrolment),
 then collect, push again a day's balance the meter missed, tick and carry out orders, then
 publish the outbox. Talking to a meter goes
 through ``open_session`` (a management ``Session``, not yet associated), the outbox through
@@ -31,11 +32,12 @@ from headend.operations import (
     read_daily_indexes,
     read_daily_volume,
     read_identity,
+    read_indexes_now,
     read_profile,
     read_supplies,
     read_volume_profile,
 )
-from headend.platform.billing import DailyIndexes, Prices, one_rate
+from headend.platform.billing import DailyIndexes, Prices, one_rate, opening_day
 from headend.platform.decisions import Decision, Order
 from headend.platform.duties import (
     CarryOut,
@@ -123,6 +125,11 @@ class LivePlatform:
                     supply.channel: (await read_identity(session, supply.channel)).ean
                     for supply in central
                 }
+                # The opening readings: the energy used from now on is billed (M6).
+                openings = {
+                    supply.channel: await read_indexes_now(session, supply.energy, opening_day(now))
+                    for supply in central
+                }
         except CosemError as error:
             self._failed(serial, now, f"not enrolled: {error}")
             return
@@ -132,9 +139,11 @@ class LivePlatform:
             self._say(now, f"{serial}: prepayment mode {mode}, not the platform's")
             return
         for supply in central:
-            self._register(serial, eans[supply.channel], supply, now)
+            self._register(serial, eans[supply.channel], supply, openings[supply.channel], now)
 
-    def _register(self, serial: str, ean: str, supply: SupplyAccount, now: datetime) -> None:
+    def _register(
+        self, serial: str, ean: str, supply: SupplyAccount, opening: DailyIndexes, now: datetime
+    ) -> None:
         account = account_serial(serial, supply.channel)
         try:
             meter = self.platform.register_meter(
@@ -145,6 +154,7 @@ class LivePlatform:
                 energy=supply.energy,
                 consent_15min=account in self.enrolment.consent,  # R1
                 alert_percent=self.enrolment.alert_percent,
+                opening=opening,
             )
         except PlatformError as error:  # e.g. another platform on this database was first
             self._say(now, f"{account}: {error}")

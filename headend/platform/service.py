@@ -9,7 +9,13 @@ from typing import Final
 from firmware.rules.credit import CreditError, top_up_reference, validate_ean
 from firmware.rules.localtime import local_midnight
 from headend.platform.account import settle
-from headend.platform.billing import DailyIndexes, Prices, bill_day, estimated_balance
+from headend.platform.billing import (
+    DailyIndexes,
+    Prices,
+    bill_day,
+    estimated_balance,
+    opening_day,
+)
 from headend.platform.decisions import (
     BalancePush,
     Decision,
@@ -47,20 +53,30 @@ class Platform:
         communicating: bool = True,
         alert_percent: int | None = None,
         carried_balance: int | None = None,
+        opening: DailyIndexes | None = None,
     ) -> Meter:
         """A new central-prepayment customer: the meter and its P1 starting credit. A customer
         moved from a budget meter keeps `carried_balance` (milli-cents), topped up to the
-        starting credit if lower (P1)."""
+        starting credit if lower (P1). `opening`: the meter's registers read at enrolment,
+        dated `billing.opening_day(now)`; the first day collected is billed from it (M6).
+        Without it the first indexes received are the baseline, not billed."""
         try:
             digits = validate_ean(ean)
         except CreditError as error:
             raise PlatformError(f"meter {serial}: {error}") from None
+        if opening is not None and opening.day != opening_day(now):
+            raise PlatformError(
+                f"meter {serial}: an opening reading at {now} is dated {opening_day(now)},"
+                f" not {opening.day}"
+            )
         meter = Meter(
             serial, digits, top_up_reference(digits), energy, consent_15min, communicating,
             prices, alert_percent,
         )  # fmt: skip
         with self.ledger.transaction():
             self.ledger.add_meter(meter)
+            if opening is not None:
+                self.ledger.add_indexes(serial, opening, None, None, partial=True)
             kept = carried_balance or 0
             if kept:
                 self.ledger.add_entry(serial, now, EntryKind.CARRIED_BALANCE, kept)
@@ -92,7 +108,8 @@ class Platform:
         profile: list[tuple[datetime, int]] | None = None,
     ) -> Decision:
         """R1, P1, M6: store the day's indexes (and the consented profile), bill the day since
-        the previous snapshot, repay the advance, check R2 and decide (P2-P5)."""
+        the previous snapshot (or the opening reading), repay the advance, check R2 (on whole
+        days) and decide (P2-P5)."""
         meter = self.ledger.meter(serial)
         if profile and not meter.consent_15min:
             raise PlatformError(f"{serial}: no consent for 15-minute data, profile not stored")
@@ -101,6 +118,7 @@ class Platform:
             raise PlatformError(
                 f"{serial}: indexes of {indexes.day} already received (last: {previous.day})"
             )
+        from_opening = self.ledger.last_is_opening(serial)
         with self.ledger.transaction():
             alerts: tuple[Notice, ...] = ()
             if previous is None:
@@ -114,13 +132,15 @@ class Platform:
                     self.ledger.outstanding_advance(serial),
                     self.rules,
                 )
-                if meter.alert_percent is not None:
+                if meter.alert_percent is not None and not from_opening:  # part of a day
                     history = self.ledger.recent_days(serial, indexes.day, ALERT_HISTORY_DAYS)
                     alert = consumption_alert(
                         bill.consumption_wh, [wh for wh, _ in history], meter.alert_percent
                     )
                     alerts = () if alert is None else (alert,)
-                self.ledger.add_indexes(serial, indexes, bill.consumption_wh, bill.charge)
+                self.ledger.add_indexes(
+                    serial, indexes, bill.consumption_wh, bill.charge, partial=from_opening
+                )
                 self.ledger.save_remainders(serial, bill.remainders)
                 if bill.charge:
                     self.ledger.add_entry(serial, now, EntryKind.CHARGE, -bill.charge)

@@ -82,10 +82,13 @@ def test_each_day_is_collected_after_midnight_billed_and_pushed(story: str) -> N
 
 
 def test_electricity_credit_runs_low_then_emergency_then_exhausted(story: str) -> None:
-    # rules P2, P3, P4, P9 (the notices published on the outbox)
+    # rules P2, P3, P4, P9 (the notices published on the outbox). Fri 00:05: 20 EUR (P1)
+    # - Wed evening from the enrolment reading, 3850 Wh off-peak x 0.22 = 0.847 EUR (M6)
+    # - Thu 38800 Wh peak x 0.30 = 11.64 + 13900 Wh off-peak x 0.22 = 3.058 - 2 x 1 EUR
+    # repaid (P1) = 2.455 EUR
     in_order(
         story,
-        f"{ELECTRICITY}: notice low_balance: Votre solde est bas : 4,30 €",
+        f"{ELECTRICITY}: notice low_balance: Votre solde est bas : 2,45 €",
         f"{ELECTRICITY}: notice emergency_credit: Crédit de secours activé",
         f"{ELECTRICITY}: notice disconnection_imminent: Votre crédit de secours est épuisé",
     )
@@ -112,14 +115,15 @@ def test_the_cut_waits_for_the_end_of_the_weekend_non_disconnect_period(story: s
 
 
 def test_a_top_up_enables_reconnection_and_the_button_closes_the_relay(story: str) -> None:
-    # rules P6, P8, E8
+    # rules P6, P8, E8. At the cut: 20 EUR - 77.6 kWh peak x 0.30 - 137.05 kWh off-peak x 0.22
+    # since the enrolment reading (M6) - 5 x 1 EUR repaid (P1) = -38.431; + 60 EUR = 21.569
     in_order(
         story,
         "meter     relay open (disconnected)",
         "customer  pays 60.00 EUR for electricity by bank transfer, reference 8860000042318",
-        f"{ELECTRICITY}: 60.00 EUR booked, balance 23.41 EUR",
+        f"{ELECTRICITY}: 60.00 EUR booked, balance 21.56 EUR",
         "*^*",  # the reconnect arrow blinks on the LCD (E5)
-        f"{ELECTRICITY}: balance pushed: 23,41 EUR, emergency credit 15,00 EUR; reconnect_enable",
+        f"{ELECTRICITY}: balance pushed: 21,56 EUR, emergency credit 15,00 EUR; reconnect_enable",
         f"{ELECTRICITY}: notice top_up_received",
         f"{ELECTRICITY}: notice reconnection_enabled",
         "meter     relay open (ready for reconnection)",
@@ -129,7 +133,9 @@ def test_a_top_up_enables_reconnection_and_the_button_closes_the_relay(story: st
 
 
 def test_gas_is_cut_then_topped_up_then_opened_by_a_passed_leak_test(story: str) -> None:
-    # rules P4 on gas, G4 (reconnection with credit), G3 (the leak test)
+    # rules P4 on gas, G4 (reconnection with credit), G3 (the leak test). Collected Thu to
+    # Mon: 41.16 m3 since the enrolment reading x 1.50 EUR = 61.74 EUR + 5 x 1 EUR repaid (P1)
+    # from 20 EUR: -46.74 EUR at the cut; + 60 EUR = 13.26 EUR
     in_order(
         story,
         f"{GAS}: notice low_balance",
@@ -137,7 +143,7 @@ def test_gas_is_cut_then_topped_up_then_opened_by_a_passed_leak_test(story: str)
         f"{GAS}: notice disconnection_imminent",
         "gas       valve closed (disconnected)",
         "customer  pays 60.00 EUR for gas, reference 8860000042325",
-        f"{GAS}: balance pushed: 15,52 EUR, emergency credit 15,00 EUR; reconnect_enable",
+        f"{GAS}: balance pushed: 13,26 EUR, emergency credit 15,00 EUR; reconnect_enable",
         f"{GAS}: notice reconnection_enabled",
         "gas       valve closed (ready for reconnection)",
         "gas       leak test armed",

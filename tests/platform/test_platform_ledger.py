@@ -42,7 +42,7 @@ def test_wal_mode_and_schema_version(db_path: Path) -> None:
     Ledger(db_path).close()
     raw = sqlite3.connect(db_path)
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert raw.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 2
+    assert raw.execute("SELECT max(version) FROM schema_version").fetchone()[0] == len(MIGRATIONS)
     raw.close()
 
 

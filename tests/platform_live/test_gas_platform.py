@@ -117,15 +117,16 @@ async def test_a_gas_meter_is_billed_per_m3_cut_and_reconnected_after_a_leak_tes
         assert ledger.balance(GAS_SERIAL) == 2_000_000  # P1
 
         await runtime.run(until=TUESDAY_0010)
-        await live.step()  # Monday's volume from 10:00: the first, not billed
+        await live.step()  # Monday from the enrolment reading at 10:00, billed (M6)
         last = ledger.last_indexes(GAS_SERIAL)
         assert last is not None and last.peak_wh == 14 * 300  # dm3
-        assert gas.balance is not None and gas.balance.balance == Money.eur(20)  # E7 on gas
+        # 4.2 m3 at 5.00 EUR = 21.00 EUR and 1.00 EUR repaid (P1) from 20 EUR
+        assert gas.balance is not None and gas.balance.balance == Money.eur(-2)  # E7 on gas
 
         await runtime.run(until=WEDNESDAY_0010)
         await live.step()  # Tuesday: 7.2 m3 at 5.00 EUR = 36.00 EUR, 1.00 EUR repaid (P1)
-        assert ledger.balance(GAS_SERIAL) == 2_000_000 - 3_600_000 - 100_000
-        assert gas.balance is not None and gas.balance.balance == Money.eur(-17)
+        assert ledger.balance(GAS_SERIAL) == 2_000_000 - 2_100_000 - 3_600_000 - 2 * 100_000
+        assert gas.balance is not None and gas.balance.balance == Money.eur(-39)
         assert ledger.account_state(GAS_SERIAL).supply is Supply.DISCONNECT_PENDING
         quarters = ledger.profile(GAS_SERIAL)  # R1: 0-1:24.3.0, collected with consent
         assert len(quarters) >= 96 and {dm3 for _, dm3 in quarters} == {75}
@@ -141,8 +142,8 @@ async def test_a_gas_meter_is_billed_per_m3_cut_and_reconnected_after_a_leak_tes
             "--at", runtime.clock.now().isoformat(), "--mqtt", url(gas_meter.address),
         )  # fmt: skip
         assert code == 0, printed
-        assert printed[-1] == "balance 33.00 EUR"  # P6 by the gas reference
-        assert gas.leak_test.state is LeakTestState.ARMED  # P8, G4: 33.00 EUR pushed first
+        assert printed[-1] == "balance 11.00 EUR"  # P6 by the gas reference: -39 + 50
+        assert gas.leak_test.state is LeakTestState.ARMED  # P8, G4: 11.00 EUR pushed first
         assert moves(valve) == ["closed"]  # G3: no gas before the leak test
 
         runtime.flow_sensor.set_model(ConstantFlow(0))  # the customer closes the appliances
@@ -183,15 +184,15 @@ async def test_an_electricity_meter_with_gas_has_two_accounts_topped_up_apart(
         assert gas_account.reference != ledger.meter(SERIAL).reference
 
         await runtime.run(until=TUESDAY_0010)
-        await live.step()
+        await live.step()  # Monday from the enrolment readings at 10:00 (M6): 14 kWh, 4.2 m3
         await runtime.run(until=WEDNESDAY_0010)
         await live.step()  # Tuesday: 24 kWh at 0.30 EUR; 7.2 m3 at 5.00 EUR; 1 EUR repaid each
-        assert ledger.balance(SERIAL) == 2_000_000 - 720_000 - 100_000
-        assert ledger.balance(CHANNEL_1) == 2_000_000 - 3_600_000 - 100_000
+        assert ledger.balance(SERIAL) == 2_000_000 - 420_000 - 720_000 - 2 * 100_000
+        assert ledger.balance(CHANNEL_1) == 2_000_000 - 2_100_000 - 3_600_000 - 2 * 100_000
         assert runtime.meter.prepayment_balance is not None
-        assert runtime.meter.prepayment_balance.balance == Money(1_180_000)
+        assert runtime.meter.prepayment_balance.balance == Money(660_000)
         assert runtime.gas.balance is not None
-        assert runtime.gas.balance.balance == Money.eur(-17)  # pushed to 0-1:94.32.2
+        assert runtime.gas.balance.balance == Money.eur(-39)  # pushed to 0-1:94.32.2
 
         await runtime.run(until=WEDNESDAY_0801)
         await live.step()  # P4 per energy: the gas valve closes, the relay stays closed
@@ -200,7 +201,7 @@ async def test_an_electricity_meter_with_gas_has_two_accounts_topped_up_apart(
         assert runtime.hal.relay.closed
 
         at = runtime.clock.now().isoformat()
-        for account, amount in ((CHANNEL_1, "20.00"), (SERIAL, "10.00")):
+        for account, amount in ((CHANNEL_1, "40.00"), (SERIAL, "10.00")):
             reference = ledger.meter(account).reference
             code, printed = await asyncio.to_thread(
                 run_cli, "headend", "topup", reference, amount, "--db", str(db), "--at", at,
@@ -208,12 +209,12 @@ async def test_an_electricity_meter_with_gas_has_two_accounts_topped_up_apart(
             )  # fmt: skip
             assert code == 0, printed
             assert f"booked for {account}" in printed[0]
-        assert ledger.balance(CHANNEL_1) == -1_700_000 + 2_000_000
-        assert ledger.balance(SERIAL) == 1_180_000 + 1_000_000
+        assert ledger.balance(CHANNEL_1) == -3_900_000 + 4_000_000
+        assert ledger.balance(SERIAL) == 660_000 + 1_000_000
         # P8 on channel 1 only: the gas balance pushed to 0-1:94.32.2, the leak test armed
-        assert runtime.gas.balance.balance == Money.eur(3)
+        assert runtime.gas.balance.balance == Money.eur(1)
         assert runtime.gas.leak_test.state is LeakTestState.ARMED
-        assert runtime.meter.prepayment_balance.balance == Money(1_180_000)  # daily push only
+        assert runtime.meter.prepayment_balance.balance == Money(660_000)  # daily push only
 
 
 async def test_the_technician_closes_and_re_enables_the_channel_1_valve(

@@ -127,10 +127,11 @@ async def test_a_meter_behind_the_platform_is_asked_again(tmp_path: Path) -> Non
     live = platform_over(meters, tmp_path / "p.sqlite", Enrolment())
     live.clock = platform_clock
     await live.enrol(serial)
+    opening = live.platform.ledger.last_indexes(serial)  # the registers read at enrolment
     await meters.run(TUESDAY_0010 - timedelta(minutes=15))  # the meter: 23:55
     platform_clock.advance_to(TUESDAY_0010)
     await live.step()
-    assert live.platform.ledger.last_indexes(serial) is None
+    assert live.platform.ledger.last_indexes(serial) == opening  # nothing collected yet
     await meters.run(TUESDAY_0010)
     platform_clock.advance_to(TUESDAY_0010 + timedelta(minutes=1))
     await live.step()

@@ -54,16 +54,18 @@ async def test_collect_push_cut_after_ndp_top_up_and_button(
         assert ledger.meter(SERIAL).ean == meter.config.meter.identity.ean
 
         await runtime.run(until=TUESDAY_0010)
-        await live.step()  # Monday's snapshot: the first, not billed; the balance pushed
+        # Monday billed from the enrolment reading at 10:00 (M6): 84 kWh, 25.20 EUR + 1 EUR
+        # repaid (P1); the balance pushed
+        await live.step()
         update = runtime.meter.prepayment_balance
-        assert update is not None and update.balance == Money.eur(20)  # E7
+        assert update is not None and update.balance == Money(2_000_000 - 2_520_000 - 100_000)
 
         await runtime.run(until=WEDNESDAY_0010)
         await live.step()  # Tuesday billed: 144 kWh, 43.20 EUR + 1 EUR repaid
-        assert ledger.balance(SERIAL) == 2_000_000 - 4_320_000 - 100_000
+        assert ledger.balance(SERIAL) == 2_000_000 - 2_520_000 - 4_320_000 - 2 * 100_000
         update = runtime.meter.prepayment_balance
         assert update is not None
-        assert (update.balance, update.emergency_credit) == (Money(-2_420_000), Money(0))
+        assert (update.balance, update.emergency_credit) == (Money(-5_040_000), Money(0))
         assert len(ledger.profile(SERIAL)) == 55 + 96  # R1: Monday from 10:30, all Tuesday
         await live.step()
         assert ledger.account_state(SERIAL).supply is Supply.DISCONNECT_PENDING
@@ -75,14 +77,14 @@ async def test_collect_push_cut_after_ndp_top_up_and_button(
         assert runtime.meter.relay.control_state is ControlState.DISCONNECTED
 
         code, printed = await asyncio.to_thread(
-            run_cli, "headend", "topup", SERIAL, "50.00", "--db", str(db),
+            run_cli, "headend", "topup", SERIAL, "75.00", "--db", str(db),
             "--at", runtime.clock.now().isoformat(), "--mqtt", url(meter.address),
         )  # fmt: skip
         assert code == 0
-        assert printed[-1] == "balance 25.80 EUR"  # P6, the last line is the value
+        assert printed[-1] == "balance 24.60 EUR"  # P6, the last line is the value: -50.40 + 75
         assert runtime.meter.relay.control_state is ControlState.READY_FOR_RECONNECTION  # P8
         update = runtime.meter.prepayment_balance
-        assert update is not None and update.balance == Money(2_580_000)
+        assert update is not None and update.balance == Money(2_460_000)
 
         runtime.hal.buttons.press("green", timedelta(seconds=5))  # E8
         await runtime.run(until=runtime.clock.now() + timedelta(seconds=10))
@@ -100,7 +102,7 @@ async def test_collect_push_cut_after_ndp_top_up_and_button(
         ]  # P9
         await until_true(lambda: len(outbox) == len(kinds), "the outbox topic")
         assert [row["kind"] for row in outbox] == kinds
-        assert outbox[4]["text"] == "Rechargement de 50,00 € reçu. Nouveau solde : 25,80 €."
+        assert outbox[4]["text"] == "Rechargement de 75,00 € reçu. Nouveau solde : 24,60 €."
         assert any("coupé le 04/03/26 à 08:01" in str(row["text"]) for row in outbox)
     assert any("indexes of 2026-03-03" in line for line in lines)
 
