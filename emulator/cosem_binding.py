@@ -38,7 +38,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from cosem.access import default_clients
 from cosem.apdu.enums import ActionResult, DataAccessResult
 from cosem.axdr import Data, DataType
 from cosem.classes.base import (
@@ -46,7 +45,6 @@ from cosem.classes.base import (
     CosemObject,
 )
 from cosem.classes.clock import clock
-from cosem.classes.data import constant_data
 from cosem.classes.disconnect_control import disconnect_control
 from cosem.classes.limiter import MonitoredValue, ScriptAction, limiter
 from cosem.classes.profile_generic import (
@@ -61,7 +59,6 @@ from cosem.classes.register import (
     extended_register,
     register,
 )
-from cosem.classes.sap_assignment import sap_assignment
 from cosem.obis import Obis
 from cosem.server import DEFAULT_SERVER_MAX_RECEIVE_PDU_SIZE, LogicalDevice
 from emulator import obis_map
@@ -70,6 +67,13 @@ from emulator.balance_binding import (
     central_balance_objects,
 )
 from emulator.config import MeterConfig
+from emulator.device_frame import (
+    DAY_S,
+    QUARTER_HOUR_S,
+    identity_objects,
+    logical_device,
+    text_object,
+)
 from emulator.gas_binding import build_gas_logical_device, gas_channel_objects
 from emulator.payment_binding import ELECTRICITY, payment_objects
 from emulator.push_binding import gas_pushes, meter_pushes
@@ -80,10 +84,7 @@ from firmware.logs import ProfileEntry
 from firmware.rules.localtime import BRUSSELS
 from firmware.settings import PrepaymentMode
 
-SERVER_SAP = 1
 RELAY_REFUSAL = ActionResult.TEMPORARY_FAILURE
-QUARTER_HOUR_S = 15 * 60
-DAY_S = 24 * 3600
 
 
 def build_logical_device(
@@ -95,16 +96,9 @@ def build_logical_device(
         return build_gas_logical_device(runtime, config, max_receive_pdu_size)
     meter = runtime.meter
     identity = meter.identity
-    security = config.security
-    clients = default_clients(
-        security.reader_password.encode(), security.management_password.encode()
-    )
     objects: list[CosemObject] = [
-        sap_assignment({SERVER_SAP: identity.logical_device_name.encode()}),
-        _text(obis_map.LOGICAL_DEVICE_NAME, identity.logical_device_name),
-        _text(obis_map.SERIAL_NUMBER, identity.serial_number),
-        _text(obis_map.EAN, identity.ean),
-        _text(obis_map.FIRMWARE_IDENTIFIER, identity.firmware_version),
+        *identity_objects(identity),
+        text_object(obis_map.FIRMWARE_IDENTIFIER, identity.firmware_version),
         clock(_MeterClock(runtime), BRUSSELS),
         *(
             register(obis, _released_register(runtime, index), 0, Unit.WATT_HOUR)
@@ -146,9 +140,7 @@ def build_logical_device(
         )
         if meter.settings.meter_side.power_limiter:
             objects.append(_limiter(runtime))
-    return LogicalDevice(
-        objects, clients, server_sap=SERVER_SAP, max_receive_pdu_size=max_receive_pdu_size
-    )
+    return logical_device(objects, config, max_receive_pdu_size)
 
 
 def _meter_balance(runtime: VirtualMeter) -> CentralBalanceBinding:
@@ -161,10 +153,6 @@ def _meter_balance(runtime: VirtualMeter) -> CentralBalanceBinding:
         runtime.clock.now,
         runtime.wake,
     )
-
-
-def _text(obis: Obis, text: str) -> CosemObject:
-    return constant_data(obis, Data.octet_string(text.encode()))
 
 
 def _released_register(runtime: VirtualMeter, index: int) -> Callable[[], int]:

@@ -28,17 +28,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from cosem.access import default_clients
 from cosem.apdu.enums import ActionResult, DataAccessResult
 from cosem.axdr import Data, DataType
 from cosem.classes.base import AccessRefused, CosemObject
 from cosem.classes.clock import clock
-from cosem.classes.data import constant_data
 from cosem.classes.disconnect_control import disconnect_control
 from cosem.classes.profile_generic import CaptureObject, Column, ProfileRow, profile_generic
 from cosem.classes.register import EXTENDED_REGISTER_CLASS_ID, Unit, extended_register
-from cosem.classes.sap_assignment import sap_assignment
-from cosem.obis import Obis
 from cosem.server import DEFAULT_SERVER_MAX_RECEIVE_PDU_SIZE, LogicalDevice
 from emulator import obis_map
 from emulator.balance_binding import (
@@ -48,6 +44,13 @@ from emulator.balance_binding import (
     central_balance_objects,
 )
 from emulator.config import MeterConfig
+from emulator.device_frame import (
+    DAY_S,
+    QUARTER_HOUR_S,
+    identity_objects,
+    logical_device,
+    text_object,
+)
 from emulator.payment_binding import GAS, payment_objects
 from emulator.push_binding import gas_pushes
 from emulator.runtime import VirtualMeter
@@ -58,11 +61,8 @@ from firmware.gas.volume import PROFILE_CAPACITY, SNAPSHOT_CAPACITY
 from firmware.rules.localtime import BRUSSELS
 from firmware.settings import PrepaymentMode
 
-SERVER_SAP = 1
 VALVE_REFUSAL = ActionResult.TEMPORARY_FAILURE
 VOLUME_SCALER = -3  # dm3 shown as m3
-QUARTER_HOUR_S = 15 * 60
-DAY_S = 24 * 3600
 
 
 def build_gas_logical_device(
@@ -73,23 +73,13 @@ def build_gas_logical_device(
     """The gas meter's objects; ``runtime`` must be a gas meter (``runtime.gas``)."""
     gas = runtime.gas
     assert gas is not None, "build_gas_logical_device needs a gas VirtualMeter"
-    identity = config.meter.identity
-    security = config.security
-    clients = default_clients(
-        security.reader_password.encode(), security.management_password.encode()
-    )
     objects: list[CosemObject] = [
-        sap_assignment({SERVER_SAP: identity.logical_device_name.encode()}),
-        _text(obis_map.LOGICAL_DEVICE_NAME, identity.logical_device_name),
-        _text(obis_map.SERIAL_NUMBER, identity.serial_number),
-        _text(obis_map.EAN, identity.ean),
+        *identity_objects(config.meter.identity),
         clock(_GasClock(runtime), BRUSSELS),
         *gas_channel_objects(runtime, gas, config, channel=0),
         *gas_pushes(runtime, channel=0).objects(),  # event pushes (P9, G3), push_binding
     ]
-    return LogicalDevice(
-        objects, clients, server_sap=SERVER_SAP, max_receive_pdu_size=max_receive_pdu_size
-    )
+    return logical_device(objects, config, max_receive_pdu_size)
 
 
 def gas_channel_objects(
@@ -105,8 +95,8 @@ def gas_channel_objects(
     if channel == 1:
         gas_identity = config.gas_identity
         identity = (
-            _text(obis_map.GAS_SERIAL_NUMBER, gas_identity.serial_number),
-            _text(obis_map.GAS_EAN, gas_identity.ean),
+            text_object(obis_map.GAS_SERIAL_NUMBER, gas_identity.serial_number),
+            text_object(obis_map.GAS_EAN, gas_identity.ean),
         )
     return (
         *identity,
@@ -183,10 +173,6 @@ def _released_balance(gas: GasMeter) -> BalanceUpdate | None:
     if gas.account is not None:
         gas.account_for_release()
     return gas.prepayment_balance
-
-
-def _text(obis: Obis, text: str) -> CosemObject:
-    return constant_data(obis, Data.octet_string(text.encode()))
 
 
 class _Volume:

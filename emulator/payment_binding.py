@@ -51,6 +51,7 @@ from cosem.obis import Obis
 from emulator import obis_map
 from emulator.balance_binding import CENTS_SCALER, TokenMeter, TokenSink, cents
 from emulator.config import PRICE_STEP_MC
+from emulator.device_frame import DAY_S
 from firmware.errors import FirmwareError
 from firmware.prepayment.account import MeterSideAccount
 from firmware.prepayment.ledger import ChargeKind, EntryKind, LedgerEntry
@@ -59,7 +60,6 @@ from firmware.rules.localtime import BRUSSELS
 from firmware.rules.money import MILLI_CENTS_PER_CENT, ZERO, Money
 from firmware.rules.tariff import Tariff
 
-DAY_S = 24 * 3600
 WEEK_S = 7 * DAY_S
 
 

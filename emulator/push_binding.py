@@ -44,6 +44,7 @@ from cosem.classes.push_setup import (
 )
 from cosem.wrapper import encode_wrapper
 from emulator.balance_binding import cents
+from emulator.device_frame import SERVER_SAP
 from emulator.runtime import VirtualMeter
 from firmware.central_balance import BalanceUpdate
 from firmware.disconnect_control import ControlState
@@ -71,7 +72,6 @@ from headend.push_events import (
 
 PUSH_QUEUE_LENGTH = 256
 """Pushes kept while the broker is away; beyond, the oldest are dropped (and counted)."""
-SERVER_SAP = 1
 NOTICE_CODES: dict[type[Notice], PushEventCode] = {
     LowCredit: PushEventCode.LOW_CREDIT,
     EmergencyCreditStarted: PushEventCode.EMERGENCY_CREDIT_STARTED,
