@@ -308,11 +308,29 @@ class _TokenCredit:
         self._account.carry_out(lambda meter: meter.adjust_credit(change))
 
 
-class _EmergencyCredit:
-    """P3: the 15 EUR below zero, taken automatically (invoke_credit only confirms it)."""
+class _RuleCredit:
+    """A credit whose amount a rule fixes: no warning threshold, and its amount methods are
+    refused with ``FIXED_BY``."""
+
+    FIXED_BY = ""
 
     def __init__(self, account: _AccountView) -> None:
         self._account = account
+
+    def warning_threshold(self) -> int:
+        return 0
+
+    def update_amount(self, amount: int) -> None:
+        raise ActionRefused(ActionResult.OTHER_REASON, self.FIXED_BY)
+
+    def set_amount(self, amount: int) -> None:
+        raise ActionRefused(ActionResult.OTHER_REASON, self.FIXED_BY)
+
+
+class _EmergencyCredit(_RuleCredit):
+    """P3: the 15 EUR below zero, taken automatically (invoke_credit only confirms it)."""
+
+    FIXED_BY = "the emergency credit is the 15 EUR below zero (P3)"
 
     def amount(self) -> int:
         return cents(self._account.now.emergency_credit_left)
@@ -325,32 +343,16 @@ class _EmergencyCredit:
             return CreditStatus.IN_USE
         return CreditStatus.EXHAUSTED
 
-    def warning_threshold(self) -> int:
-        return 0
-
-    def update_amount(self, amount: int) -> None:
-        self._fixed()
-
-    def set_amount(self, amount: int) -> None:
-        self._fixed()
-
     def invoke(self) -> None:
         if self.status() == CreditStatus.EXHAUSTED:
             raise ActionRefused(ActionResult.OTHER_REASON, "the emergency credit is used up")
 
-    @staticmethod
-    def _fixed() -> None:
-        raise ActionRefused(
-            ActionResult.OTHER_REASON, "the emergency credit is the 15 EUR below zero (P3)"
-        )
 
-
-class _StartingCredit:
+class _StartingCredit(_RuleCredit):
     """P1: the 20 EUR advance; its amount is what is still owed on it, which only the daily
     repayment (or a reset) moves, so its methods are refused."""
 
-    def __init__(self, account: _AccountView) -> None:
-        self._account = account
+    FIXED_BY = "what is owed on the starting credit is the ledger's (P1): adjust the token credit"
 
     def amount(self) -> int:
         return cents(self._account.now.starting_credit_owed)
@@ -359,25 +361,9 @@ class _StartingCredit:
         owed = self._account.now.starting_credit_owed
         return CreditStatus.IN_USE if owed > ZERO else CreditStatus.EXHAUSTED
 
-    def warning_threshold(self) -> int:
-        return 0
-
-    def update_amount(self, amount: int) -> None:
-        self._fixed()
-
-    def set_amount(self, amount: int) -> None:
-        self._fixed()
-
     def invoke(self) -> None:
         raise ActionRefused(
             ActionResult.OTHER_REASON, "the starting credit is lent at commissioning (P1)"
-        )
-
-    @staticmethod
-    def _fixed() -> None:
-        raise ActionRefused(
-            ActionResult.OTHER_REASON,
-            "what is owed on the starting credit is the ledger's (P1): adjust the token credit",
         )
 
 
