@@ -52,13 +52,12 @@ def tui_command(args: argparse.Namespace, config: MeterConfig) -> int:
     scenario = load_scenario(args.scenario) if args.scenario is not None else None
     run = config.run
     if scenario is not None:
-        # The scenario's meter, with the services asked for on the command line (none unless
-        # asked: a replay does not take the default TCP port).
+        # The scenario's meter (serving what its file asks, by default nothing), plus the
+        # services asked for on the command line.
+        asked = {"tcp": args.tcp, "serial": args.serial, "mqtt": args.mqtt}
         communication = replace(
             scenario.config.communication,
-            tcp=args.tcp,
-            serial=args.serial,
-            mqtt=args.mqtt,
+            **{name: value for name, value in asked.items() if value is not None},
         )
         config = replace(scenario.config, communication=communication)
         virtual = build_virtual(scenario, instant=False, speed=run.speed, state=run.state)
